@@ -1,0 +1,32 @@
+"""The round (generate, filter, allocate, label, fit) and its finite-vocabulary backend."""
+
+from sim.modes import EXPECTED, MODES, SAMPLED
+from sim.strategies import PRESETS, make_strategy
+from sim.sweep import simulate, stack_params, sweep
+from sim.table import init_state, rollout, round_step
+from sim.tasks import base_accuracy, make_task, task_from_accuracy, validate_task
+from sim.types import Params, PromptStats, SimState, Strategy, Task, make_params
+
+__all__ = [
+    "EXPECTED",
+    "MODES",
+    "PRESETS",
+    "SAMPLED",
+    "Params",
+    "PromptStats",
+    "SimState",
+    "Strategy",
+    "Task",
+    "base_accuracy",
+    "init_state",
+    "make_params",
+    "make_strategy",
+    "make_task",
+    "rollout",
+    "round_step",
+    "simulate",
+    "stack_params",
+    "sweep",
+    "task_from_accuracy",
+    "validate_task",
+]

@@ -1,0 +1,61 @@
+"""Per-round metrics of a finite-vocabulary model: accuracy, errors, diversity, labels."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from sim.types import Array, Params, Task
+
+# Probabilities below this do not count towards the support size (expected mode never reaches
+# an exact zero; sampled mode does).
+SUPPORT_TOL = 1e-6
+
+# Metrics that describe a round (not a state): undefined (NaN) before the first round.
+ROUND_METRICS = ("acceptance_rate", "hard_fraction", "label_correct_rate")
+
+METRIC_DOCS = {
+    "mean_accuracy": "E_D[a_p(x)], a_p(x) = p(G(x)|x)",
+    "mean_error": "E_D[1 - a_p(x)], summed from the wrong mass (exact near 0)",
+    "max_error": "max_x (1 - a_p(x)): C3's claim is for every prompt",
+    "greedy_accuracy": "D-share of prompts whose most likely response is correct",
+    "solved_fraction": "D-share of prompts with error <= delta: 1 - eps of the (eps, delta) test",
+    "entropy": "E_D[H(p(.|x))] in nats: the diversity that collapses without curation",
+    "support_size": f"E_D[#{{y: p(y|x) > {SUPPORT_TOL}}}]",
+    "acceptance_rate": "accepted samples / drawn samples, this round",
+    "hard_fraction": "D-share of the hard set (no sample accepted), this round",
+    "labels_round": "labels given by the labeler this round",
+    "labels_spent": "labels given so far",
+    "label_correct_rate": "share of this round's labels that were correct (NaN if none)",
+}
+
+
+def state_metrics(probs: Array, task: Task, params: Params) -> dict[str, Array]:
+    """Quality of the model p [P, V]: the metrics that need no round."""
+    d = task.prompt_weights
+    right = jnp.sum(jnp.where(task.correct, probs, 0.0), axis=-1)
+    err = jnp.sum(jnp.where(task.correct, 0.0, probs), axis=-1)
+    greedy = jnp.take_along_axis(task.correct, jnp.argmax(probs, axis=-1)[:, None], axis=-1)[:, 0]
+    plogp = jnp.where(probs > 0, probs * jnp.log(jnp.where(probs > 0, probs, 1.0)), 0.0)
+    return {
+        "mean_accuracy": jnp.sum(d * right),
+        "mean_error": jnp.sum(d * err),
+        "max_error": jnp.max(err),
+        "greedy_accuracy": jnp.sum(d * greedy),
+        "solved_fraction": jnp.sum(d * (err <= params.delta)),
+        "entropy": -jnp.sum(d * jnp.sum(plogp, axis=-1)),
+        "support_size": jnp.sum(d * jnp.sum(probs > SUPPORT_TOL, axis=-1)),
+    }
+
+
+def round_metrics(drawn: Array, kept: Array, p_hard: Array, given: Array, task: Task):
+    """What a round did: acceptance, hard set, labels and their quality."""
+    n_given = jnp.sum(given)
+    n_right = jnp.sum(jnp.where(task.correct, given, 0.0))
+    return {
+        "acceptance_rate": jnp.sum(kept) / jnp.maximum(jnp.sum(drawn), 1e-30),
+        "hard_fraction": jnp.sum(task.prompt_weights * p_hard),
+        "labels_round": n_given,
+        "label_correct_rate": jnp.where(
+            n_given > 0, n_right / jnp.maximum(n_given, 1e-30), jnp.nan
+        ),
+    }

@@ -1,0 +1,198 @@
+"""Types of the finite-vocabulary simulator: the task, the parameters, the state, the strategy."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+Array = Any  # a jax.Array or anything jnp.asarray accepts
+
+
+class Task(NamedTuple):
+    """A finite-vocabulary task (FRAMEWORK.md §2): prompts, responses, correct sets, base model.
+
+    Attributes:
+      correct: correct-response mask G(x); every row has at least one True and one False.
+      base_probs: the base model p_0(.|x); rows sum to 1.
+      prompt_weights: the prompt distribution D; sums to 1.
+    """
+
+    correct: Array  # [P, V] bool
+    base_probs: Array  # [P, V] float
+    prompt_weights: Array  # [P] float
+
+    @property
+    def n_prompts(self) -> int:
+        return self.correct.shape[-2]
+
+    @property
+    def n_responses(self) -> int:
+        return self.correct.shape[-1]
+
+
+class Params(NamedTuple):
+    """Traced hyper-parameters of one round; every field can be vmapped over (grids, sweeps).
+
+    Scalars by default; `filter_tpr`, `filter_fpr` may be [P] for a per-prompt filter. Build with
+    `make_params`, which checks every range.
+    """
+
+    beta: Array  # [] weak labeler's correct mass b(x) = beta, in (0, 1]
+    filter_tpr: Array  # [] or [P] c: filter acceptance of a correct response, in [0, 1]
+    filter_fpr: Array  # [] or [P] d: filter acceptance of an incorrect response, in [0, 1]
+    alpha: Array  # [] weight of weak data in the global mixture, in [0, 1]
+    theta: Array  # [] boosting weight (boost-weights allocation), >= 0
+    tau: Array  # [] temperature of the soft allocation, > 0
+    eta: Array  # [] step of the partial learner, in (0, 1]
+    lr: Array  # [] learning rate of the logit-SGD learner, > 0
+    label_budget: Array  # [] labels the labeler may give per round, >= 0
+    wrong_spread: Array  # [] share of the labeler's wrong mass spread over all wrong answers
+    delta: Array  # [] a prompt is solved when its error is <= delta, in [0, 1)
+
+
+def _check(name: str, value, lo: float, hi: float, lo_open: bool, hi_open: bool) -> None:
+    v = np.asarray(value, dtype=np.float64)
+    ok = (v > lo if lo_open else v >= lo) & (v < hi if hi_open else v <= hi)
+    if v.size == 0 or not np.all(ok):  # NaN fails every comparison
+        rng = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
+        raise ValueError(f"{name} must lie in {rng}; got {value!r}")
+
+
+# Valid range of every option: (low, high, low open, high open). Shared by `make_params` and the
+# command-line configs so that an option has one range, stated once.
+RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "beta": (0.0, 1.0, True, False),
+    "gamma": (0.0, 1.0, False, True),
+    "filter_tpr": (0.0, 1.0, False, False),
+    "filter_fpr": (0.0, 1.0, False, False),
+    "alpha": (0.0, 1.0, False, False),
+    "theta": (0.0, np.inf, False, True),
+    "tau": (0.0, np.inf, True, True),
+    "eta": (0.0, 1.0, True, False),
+    "lr": (0.0, np.inf, True, True),
+    "label_budget": (0.0, np.inf, False, False),
+    "wrong_spread": (0.0, 1.0, False, False),
+    "delta": (0.0, 1.0, False, True),
+}
+
+
+def check_range(name: str, value) -> None:
+    """Raises ValueError naming `name` and its valid range if `value` lies outside it."""
+    _check(name, value, *RANGES[name])
+
+
+def default_theta(beta) -> np.ndarray:
+    """The boosting weight of the paper's Algorithm 2: theta = log(1 / (1 - beta)) (C5)."""
+    beta = np.asarray(beta, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(beta < 1.0, -np.log1p(-np.minimum(beta, 1.0)), 50.0)
+
+
+def make_params(
+    *,
+    beta=0.3,
+    filter_tpr=1.0,
+    filter_fpr=0.0,
+    alpha=1.0 / 3.0,
+    theta=None,
+    tau=0.1,
+    eta=0.5,
+    lr=1.0,
+    label_budget=np.inf,
+    wrong_spread=0.0,
+    delta=0.05,
+    dtype=jnp.float32,
+) -> Params:
+    """Builds `Params`, checking each value against its range (raises ValueError naming it).
+
+    `theta=None` uses the paper's default log(1/(1-beta)). `label_budget=inf` never binds. Arrays
+    are accepted for every field (for grids); all are cast to `dtype` (float32 unless asked).
+    """
+    if theta is None:
+        theta = default_theta(beta)
+    values = dict(
+        beta=beta,
+        filter_tpr=filter_tpr,
+        filter_fpr=filter_fpr,
+        alpha=alpha,
+        theta=theta,
+        tau=tau,
+        eta=eta,
+        lr=lr,
+        label_budget=label_budget,
+        wrong_spread=wrong_spread,
+        delta=delta,
+    )
+    for name, v in values.items():
+        check_range(name, v)
+    return Params(**{n: jnp.asarray(v, dtype=dtype) for n, v in values.items()})
+
+
+class SimState(NamedTuple):
+    """State of the finite-vocabulary model between rounds."""
+
+    probs: Array  # [P, V] the model p_t(.|x)
+    weights: Array  # [P] boosting weights (mean 1), used by the boost-weights allocation
+    data: Array  # [P, V] training data kept across rounds (accumulate mixture), else zeros
+    labels_spent: Array  # [] labels asked of the labeler so far
+    round: Array  # [] int, rounds completed
+
+
+class PromptStats(NamedTuple):
+    """What the allocation sees of a round: per-prompt outcome of generate + filter."""
+
+    n_drawn: Array  # [P] samples drawn (k)
+    n_accepted: Array  # [P] samples the filter accepted (expected count in expected mode)
+    n_rejected: Array  # [P] samples the filter rejected
+    p_hard: Array  # [P] probability that no sample was accepted (the hard set P-)
+
+
+class Mode(NamedTuple):
+    """How a round's random quantities materialise: by expectation or by sampling.
+
+    Every role is written against these three primitives, so a role never branches on the mode.
+    """
+
+    name: str
+    # (key, probs [P,V], n [P], keep [P,V], *, max_n) -> (drawn [P,V], kept [P,V])
+    draw: Callable[..., tuple[Array, Array]]
+    # (key, counts [P,V], keep [P,V], *, max_n) -> each counted unit kept w.p. keep [P,V]
+    thin: Callable[..., Array]
+    # (n_rejected [P], n_drawn [P]) -> probability that none was accepted [P]
+    p_none: Callable[[Array, Array], Array]
+    # (key, inclusion [P]) -> selected [P] in [0, 1] (expected: the probability itself)
+    select: Callable[..., Array]
+    # rounding of a labeler's count of correct labels (identity in expected mode)
+    units: Callable[[Array], Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class Strategy:
+    """The static structure of a round: one function per role, plus shapes.
+
+    Hashable, so it is a static argument of `jax.jit`; numeric hyper-parameters live in `Params`.
+    The five roles of FRAMEWORK.md §3 are `filter_fn` (generate is the mode's `draw`),
+    `allocate_fn`, `label_fn`, `mixture_fn` and `learner_fn`; see their modules for signatures.
+    """
+
+    filter_fn: Callable
+    allocate_fn: Callable
+    label_fn: Callable
+    mixture_fn: Callable
+    learner_fn: Callable
+    mode: Mode
+    samples_per_prompt: int = 8  # k
+    labels_per_prompt: int = 8  # m: labels given to each prompt chosen by the allocation
+    filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
+    restart: bool = False  # prompts the learner does not fit fall back to p_0 instead of p_t
+    sgd_steps: int = 10  # gradient steps of the logit-SGD learner
+
+    def __post_init__(self):
+        for name in ("samples_per_prompt", "labels_per_prompt", "sgd_steps"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1; got {v!r}")
