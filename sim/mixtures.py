@@ -45,7 +45,13 @@ def global_weights(n_synthetic: Array, n_labels: Array, alpha: Array) -> tuple[A
 
 def global_(accepted: Array, labels: Array, state: SimState, params: Params):
     """(1 - alpha) S + alpha L, with S and L the accepted and weak pairs each normalised
-    (see `global_weights`): alpha sets the weak data's share of the whole set, not per prompt."""
+    (see `global_weights`): alpha sets the weak data's share of the whole set, not per prompt.
+
+    Because L is normalised, a small label set weighs as much as a large one: in expected mode,
+    when the hard set's probability is tiny everywhere, that tiny mass still carries weight
+    alpha, so results there are sensitive to round-off (float32 and float64 differ by ~1e-3
+    once the hard set has all but vanished). The replace mixture has no such normalisation.
+    """
     w_s, w_l = global_weights(jnp.sum(accepted), jnp.sum(labels), params.alpha)
     return w_s * accepted + w_l * labels, jnp.zeros_like(state.data)
 

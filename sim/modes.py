@@ -56,11 +56,11 @@ def _sampled_draw(key, probs: Array, n: Array, keep: Array, *, max_n: int):
     k_draw, k_keep = jax.random.split(key)
     n_prompts = probs.shape[0]
     cdf = jnp.cumsum(probs, axis=-1)  # [P, V]
-    u = jax.random.uniform(k_draw, (max_n, n_prompts, 1), dtype=probs.dtype) * cdf[:, -1:]
+    u = jax.random.uniform(k_draw, (max_n, n_prompts, 1), dtype=probs.dtype) * cdf[None, :, -1:]
     above = cdf[None] > u  # [n, P, V]
     below_prev = jnp.concatenate([jnp.zeros_like(above[..., :1]), above[..., :-1]], axis=-1)
     onehot = above & ~below_prev  # exactly one True per (draw, prompt)
-    active = jnp.arange(max_n)[:, None] < n[None, :]  # [n, P]
+    active = jnp.arange(max_n, dtype=n.dtype)[:, None] < n[None, :]  # [n, P]
     onehot = onehot & active[..., None]
     # Accept a drawn response with probability keep[x, y]: one uniform per draw.
     u_keep = jax.random.uniform(k_keep, (max_n, n_prompts), dtype=probs.dtype)
@@ -73,7 +73,7 @@ def _sampled_thin(key, counts: Array, keep: Array, *, max_n: int) -> Array:
     """Binomial(counts, keep) per cell, for counts <= max_n: one uniform per possible unit."""
     u = jax.random.uniform(key, (max_n, *counts.shape), dtype=counts.dtype)
     unit = jnp.arange(max_n, dtype=counts.dtype).reshape((max_n,) + (1,) * counts.ndim)
-    return jnp.sum((unit < counts) & (u < keep), axis=0).astype(counts.dtype)
+    return jnp.sum((unit < counts[None]) & (u < keep[None]), axis=0).astype(counts.dtype)
 
 
 def _sampled_p_none(n_rejected: Array, n_drawn: Array) -> Array:
@@ -86,7 +86,7 @@ def _sampled_select(key, inclusion: Array) -> Array:
     Gumbel top-N on log(inclusion): exact when inclusions are 0/1 or equal (the hard set, the
     uniform choice), proportional-to-size otherwise.
     """
-    n_select = jnp.round(jnp.sum(inclusion))
+    n_select = jnp.round(jnp.sum(inclusion)).astype(jnp.int32)
     g = jax.random.gumbel(key, inclusion.shape, dtype=inclusion.dtype)
     priority = jnp.where(inclusion > 0, jnp.log(jnp.maximum(inclusion, 1e-30)) + g, -jnp.inf)
     rank = jnp.argsort(jnp.argsort(-priority))

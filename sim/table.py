@@ -44,10 +44,13 @@ def round_step(
     accept = strategy.filter_fn(task, params)  # [P, V]
     n = jnp.full(state.weights.shape, k, dtype)
     drawn, kept = mode.draw(k_gen, state.probs, n, accept, max_n=k)
+    # Row sums are the round's main cost on the CPU: take one ([P, V] -> [P]) and derive the
+    # rest. Every draw is counted, so n_drawn = n; the rejected mass is summed directly
+    # (not n - accepted) so that a tiny rejection, which decides the hard set, keeps precision.
     n_rejected = jnp.sum(drawn - kept, axis=-1)
     stats = PromptStats(
-        n_drawn=jnp.sum(drawn, axis=-1),
-        n_accepted=jnp.sum(kept, axis=-1),
+        n_drawn=n,
+        n_accepted=n - n_rejected,
         n_rejected=n_rejected,
         p_hard=mode.p_none(n_rejected, n),
     )
@@ -87,7 +90,7 @@ def round_step(
     )
 
     weights = update_boost_weights(state.weights, stats.p_hard, params.theta)
-    spent = jnp.sum(given)
+    spent = jnp.sum(n_labels)
     new = SimState(
         probs=probs.astype(dtype),
         weights=weights.astype(dtype),
@@ -96,7 +99,7 @@ def round_step(
         round=state.round + 1,
     )
     metrics = state_metrics(new.probs, task, params)
-    metrics.update(round_metrics(drawn, kept, stats.p_hard, given, task))
+    metrics.update(round_metrics(stats, n_labels, given, task))
     metrics["labels_spent"] = new.labels_spent
     return new, metrics
 

@@ -144,14 +144,14 @@ def make_task(
             raise ValueError(f"{name} must be > 0; got {v!r}")
     k_acc, k_zero, k_perm, k_right, k_wrong = jax.random.split(key, 5)
     m, kappa = base_accuracy_mean, base_accuracy_concentration
-    a0 = jax.random.beta(k_acc, m * kappa, (1 - m) * kappa, (n_prompts,), dtype=jnp.float32)
+    a0 = jax.random.beta(k_acc, m * kappa, (1 - m) * kappa, (n_prompts,), dtype=dtype)
     n_zero = int(round(frac_unsolvable * n_prompts))
     zero = jax.random.permutation(k_zero, n_prompts) < n_zero
     a0 = jnp.where(zero, 0.0, a0)
     rank = jnp.argsort(jax.random.uniform(k_perm, (n_prompts, n_responses)), axis=-1)
     correct = jnp.argsort(rank, axis=-1) < n_correct
-    g_right = jax.random.gamma(k_right, 1.0, (n_prompts, n_responses))
-    g_wrong = jax.random.gamma(k_wrong, wrong_concentration, (n_prompts, n_responses))
+    g_right = jax.random.gamma(k_right, 1.0, (n_prompts, n_responses), dtype=dtype)
+    g_wrong = jax.random.gamma(k_wrong, wrong_concentration, (n_prompts, n_responses), dtype=dtype)
     # Tiny floor: a Dirichlet with small concentration can underflow a whole row to zero.
     g_right = jnp.where(correct, g_right + 1e-12, 0.0)
     g_wrong = jnp.where(correct, 0.0, g_wrong + 1e-12)

@@ -1,0 +1,121 @@
+"""The command line: `python -m experiments {list,claims,run,figure,bench,reproduce}`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from experiments import registry
+from experiments.config import override, parse_sets
+from experiments.driver import execute
+
+
+def _config(experiment, preset: str, sets: list[str], seeds: int | None):
+    config = experiment.config(preset)
+    values = parse_sets(sets)
+    if seeds is not None:
+        values["seeds"] = str(seeds)
+    return override(config, values) if values else config
+
+
+def _cmd_list(args) -> int:
+    for name, exp in registry.experiments().items():
+        presets = ",".join(exp.presets)
+        claims = f" [{', '.join(exp.claims)}]" if exp.claims else ""
+        print(f"{name:14s} {exp.summary}{claims}  (presets: {presets})")
+    return 0
+
+
+def _cmd_claims(args) -> int:
+    from theory.registry import table
+
+    print(table())
+    return 0
+
+
+def _cmd_run(args) -> int:
+    exp = registry.get(args.name)
+    config = _config(exp, args.preset, args.set or [], args.seeds)
+    out = Path(args.out) if args.out else Path("runs") / f"{exp.name}-{args.preset}"
+    run_dir, status = execute(exp, config, out, force=args.force, progress=not args.quiet)
+    print(f"{exp.name}: {status} -> {run_dir}")
+    return 0
+
+
+def _cmd_figure(args) -> int:
+    from experiments import rundir
+
+    run_dir = Path(args.run_dir)
+    saved = rundir.read_json(run_dir / rundir.CONFIG_FILE)
+    exp = registry.get(saved["experiment"])
+    if exp.figure is None:
+        raise ValueError(f"experiment {exp.name!r} draws no figure")
+    for path in exp.figure(run_dir):
+        print(path)
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    if args.what == "sim":
+        from experiments.bench_sim import main as bench
+
+        return bench(small=args.small)
+    raise ValueError(f"bench target must be one of ['sim']; got {args.what!r}")
+
+
+def _cmd_reproduce(args) -> int:
+    from experiments.reproduce import reproduce
+
+    reproduce(preset=args.preset, out=Path(args.out), force=args.force, progress=not args.quiet)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
+    sub.add_parser("claims", help="the claims C1-C7: functions, tests, figures").set_defaults(
+        fn=_cmd_claims)
+
+    run = sub.add_parser("run", help="run one experiment into a run directory")
+    run.add_argument("name")
+    run.add_argument("--preset", default="default", help="tiny | default | large")
+    run.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="override config options")
+    run.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    run.add_argument("--out", default=None, help="run directory (default runs/NAME-PRESET)")
+    run.add_argument("--force", action="store_true", help="overwrite a different config's run")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.set_defaults(fn=_cmd_run)
+
+    fig = sub.add_parser("figure", help="redraw the figure of a run directory")
+    fig.add_argument("run_dir")
+    fig.set_defaults(fn=_cmd_figure)
+
+    bench = sub.add_parser("bench", help="speed benchmarks (print their numbers)")
+    bench.add_argument("what", help="sim")
+    bench.add_argument("--small", action="store_true", help="a quick, smaller workload")
+    bench.set_defaults(fn=_cmd_bench)
+
+    rep = sub.add_parser("reproduce", help="run every experiment, draw every figure, REPORT.md")
+    rep.add_argument("--preset", default="default", help="tiny | default | large")
+    rep.add_argument("--out", default="runs/reproduce", help="output directory")
+    rep.add_argument("--force", action="store_true", help="overwrite runs of other configs")
+    rep.add_argument("--quiet", action="store_true")
+    rep.set_defaults(fn=_cmd_reproduce)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except ValueError as err:  # bad options: one clear line, no traceback
+        if os.environ.get("EXPERIMENTS_DEBUG"):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+

@@ -1,0 +1,267 @@
+"""Typed configs: `key=value` overrides with type checks, and the simulator's `SimConfig`."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+import sim
+from sim import filters
+from sim.strategies import ALLOCATION_NAMES, PRESETS
+from sim.types import check_range, default_theta
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+_NONE = {"none", "null", "auto"}
+
+
+def _coerce(cls, name: str, raw: Any, annotation) -> Any:
+    """Turns a command-line string (or a value) into the field's declared type."""
+    if isinstance(annotation, str):
+        annotation = typing.get_type_hints(cls)[name]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if isinstance(raw, str) and raw.strip().lower() in _NONE and type(None) in args:
+            return None
+        if raw is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(cls, name, raw, inner[0])
+    if origin is tuple:
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        items = [i.strip() for i in items if not isinstance(i, str) or i.strip()]
+        return tuple(_coerce(cls, name, i, args[0]) for i in items)
+    if annotation is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ValueError(f"{name} must be true or false; got {raw!r}")
+    if annotation is int:
+        if isinstance(raw, bool):
+            raise ValueError(f"{name} must be an integer; got {raw!r}")
+        try:
+            value = float(raw) if isinstance(raw, str) else raw
+            if float(value) != int(float(value)):
+                raise ValueError
+            return int(float(value))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be an integer; got {raw!r}") from None
+    if annotation is float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number; got {raw!r}") from None
+    if annotation is str:
+        return str(raw).strip()
+    return raw
+
+
+def parse_sets(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """['a=1', 'b=x'] -> {'a': '1', 'b': 'x'}; a pair without '=' is an error."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"--set expects key=value; got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def override(config, values: dict[str, Any]):
+    """Returns `config` with `values` applied, each coerced to its field's type.
+
+    Raises ValueError for an unknown key (listing the valid ones) or an ill-typed value; the
+    config's own `__post_init__` then checks ranges.
+    """
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    updates = {}
+    nested: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in fields and "base" in fields and _has_field(config.base, key):
+            nested[key] = raw  # an experiment's own keys first, then its base simulation's
+            continue
+        if key not in fields:
+            valid = set(fields) - {"base"}
+            if "base" in fields:
+                valid |= {f.name for f in dataclasses.fields(config.base)}
+            raise ValueError(
+                f"unknown option {key!r} for {type(config).__name__}; valid options: "
+                + ", ".join(sorted(valid))
+            )
+        updates[key] = _coerce(type(config), key, raw, fields[key].type)
+    if nested:
+        updates["base"] = override(updates.get("base", config.base), nested)
+    return dataclasses.replace(config, **updates)
+
+
+def _has_field(obj, key: str) -> bool:
+    return dataclasses.is_dataclass(obj) and key in {f.name for f in dataclasses.fields(obj)}
+
+
+def _choice(option: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{option} must be one of {sorted(choices)}; got {value!r}")
+
+
+def _at_least(option: str, value, low: int) -> None:
+    if value < low:
+        raise ValueError(f"{option} must be an integer >= {low}; got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SimConfig:
+    """One finite-vocabulary simulation: every key of FRAMEWORK.md §2, plus the round's roles.
+
+    `strategy` names a preset of FRAMEWORK.md §4 that fills `filter`, `allocation` and `mixture`
+    when they are left unset (None); any of them can be set explicitly. Run with
+    `python -m experiments run sim --set strategy=boosting beta=0.3 gamma=0.2` (about 5 s).
+    Floats are simulated in float32.
+    """
+
+    strategy: str = "boosting"
+    mode: str = "expected"  # expected | sampled
+    rounds: int = 20  # T
+    seeds: int = 1  # independent rollouts (sampled mode); the task is shared
+    seed: int = 0  # first rollout seed; rollouts use seed, seed + 1, ...
+    task_seed: int = 0  # seed of the random task
+    # The task: prompts X, responses Y, correct sets G, base model p_0.
+    n_prompts: int = 1024
+    n_responses: int = 32
+    n_correct: int = 1  # |G(x)|
+    base_accuracy_mean: float = 0.3  # mean of a_0 over solvable prompts
+    base_accuracy_concentration: float = 2.0  # Beta concentration of a_0 (small: spread out)
+    frac_unsolvable: float = 0.2  # share of prompts with a_0 = 0
+    wrong_concentration: float = 0.5  # Dirichlet concentration of the base model's wrong mass
+    # Generator and filter.
+    samples_per_prompt: int = 8  # k
+    filter: str | None = None  # perfect | gamma | general | none
+    gamma: float = 0.2  # false-positive rate of the gamma-noisy filter
+    filter_tpr: float = 1.0  # c, for filter=general
+    filter_fpr: float = 0.0  # d, for filter=general
+    # Weak labeler.
+    labeler: str = "stochastic"  # stochastic | adversarial | base
+    beta: float = 0.3  # the labeler's correct mass
+    wrong_spread: float = 0.0  # share of its wrong mass spread over all wrong answers
+    filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
+    # Allocation of the label budget.
+    allocation: str | None = None  # focused | hard | rejected | uniform | none | ...
+    label_budget: float | None = None  # B labels per round; None = n_prompts * labels_per_prompt
+    labels_per_prompt: int = 8  # m
+    theta: float | None = None  # boosting weight; None = log(1 / (1 - beta))
+    tau: float = 0.1  # temperature of the soft allocation
+    # Mixture and learner.
+    mixture: str | None = None  # replace | global | accumulate
+    alpha: float = 1.0 / 3.0  # weight of weak data (paper: 1/3)
+    learner: str = "strong"  # strong | partial | sgd
+    restart: bool = False  # unfitted prompts fall back to p_0 instead of p_t
+    eta: float = 0.5  # partial learner's step
+    lr: float = 1.0  # logit-SGD learning rate
+    sgd_steps: int = 10
+    delta: float = 0.05  # a prompt is solved when its error <= delta
+
+    def __post_init__(self):
+        _choice("strategy", self.strategy, PRESETS)
+        _choice("mode", self.mode, sim.MODES)
+        _choice("labeler", self.labeler, ("stochastic", "adversarial", "base"))
+        _choice("learner", self.learner, ("strong", "partial", "sgd"))
+        if self.filter is not None:
+            _choice("filter", self.filter, filters.NAMED)
+        if self.allocation is not None:
+            _choice("allocation", self.allocation, ALLOCATION_NAMES)
+        if self.mixture is not None:
+            _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
+        for name, low in (("rounds", 1), ("seeds", 1), ("n_prompts", 1), ("n_responses", 2),
+                          ("samples_per_prompt", 1), ("labels_per_prompt", 1),
+                          ("sgd_steps", 1), ("n_correct", 1), ("seed", 0), ("task_seed", 0)):
+            _at_least(name, getattr(self, name), low)
+        if self.n_correct >= self.n_responses:
+            raise ValueError(
+                f"n_correct must lie in [1, n_responses - 1] = [1, {self.n_responses - 1}]; "
+                f"got {self.n_correct}"
+            )
+        for name in ("beta", "gamma", "filter_tpr", "filter_fpr", "alpha", "tau", "eta", "lr",
+                     "wrong_spread", "delta"):
+            check_range(name, getattr(self, name))
+        if self.theta is not None:
+            check_range("theta", self.theta)
+        if self.label_budget is not None:
+            check_range("label_budget", self.label_budget)
+        if not 0 < self.base_accuracy_mean < 1:
+            raise ValueError(
+                f"base_accuracy_mean must lie in (0, 1); got {self.base_accuracy_mean}"
+            )
+        if not 0 <= self.frac_unsolvable <= 1:
+            raise ValueError(f"frac_unsolvable must lie in [0, 1]; got {self.frac_unsolvable}")
+        for name in ("base_accuracy_concentration", "wrong_concentration"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+
+    def resolved(self) -> SimConfig:
+        """Fills preset and derived defaults, so the saved config says exactly what ran."""
+        preset = PRESETS[self.strategy]
+        return dataclasses.replace(
+            self,
+            filter=self.filter or preset["filter"],
+            allocation=self.allocation or preset["allocation"],
+            mixture=self.mixture or preset["mixture"],
+            label_budget=(float(self.n_prompts * self.labels_per_prompt)
+                          if self.label_budget is None else self.label_budget),
+            theta=float(default_theta(self.beta)) if self.theta is None else self.theta,
+        )
+
+    # -- the objects the simulator takes ------------------------------------------------------
+
+    def filter_rates(self) -> tuple[float, float]:
+        """(c, d) of the resolved filter."""
+        name = self.filter or PRESETS[self.strategy]["filter"]
+        if name == "gamma":
+            return 1.0, self.gamma
+        if name == "general":
+            return self.filter_tpr, self.filter_fpr
+        rates = filters.NAMED[name]()
+        return rates["filter_tpr"], rates["filter_fpr"]
+
+    def make_task(self, dtype=jnp.float32) -> sim.Task:
+        return sim.make_task(
+            jax.random.key(self.task_seed),
+            n_prompts=self.n_prompts,
+            n_responses=self.n_responses,
+            n_correct=self.n_correct,
+            base_accuracy_mean=self.base_accuracy_mean,
+            base_accuracy_concentration=self.base_accuracy_concentration,
+            frac_unsolvable=self.frac_unsolvable,
+            wrong_concentration=self.wrong_concentration,
+            dtype=dtype,
+        )
+
+    def make_params(self, dtype=jnp.float32) -> sim.Params:
+        r = self.resolved()
+        c, d = r.filter_rates()
+        return sim.make_params(
+            beta=r.beta, filter_tpr=c, filter_fpr=d, alpha=r.alpha, theta=r.theta, tau=r.tau,
+            eta=r.eta, lr=r.lr, label_budget=r.label_budget, wrong_spread=r.wrong_spread,
+            delta=r.delta, dtype=dtype,
+        )
+
+    def make_strategy(self) -> sim.Strategy:
+        r = self.resolved()
+        return sim.make_strategy(
+            allocation=r.allocation, labeler=r.labeler, mixture=r.mixture, learner=r.learner,
+            mode=r.mode, samples_per_prompt=r.samples_per_prompt,
+            labels_per_prompt=r.labels_per_prompt, filter_labels=r.filter_labels,
+            restart=r.restart, sgd_steps=r.sgd_steps,
+        )
+
+    def keys(self) -> jax.Array:
+        """One PRNG key per rollout: seed, seed + 1, ... [seeds]"""
+        return jax.vmap(jax.random.key)(jnp.arange(self.seed, self.seed + self.seeds))
+
+
+__all__ = ["SimConfig", "override", "parse_sets"]

@@ -1,0 +1,52 @@
+"""The experiments `python -m experiments` knows: name, presets, how to run, which figure."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """An experiment: configs by preset, a run function, and the figure it draws.
+
+    `run(config, run_dir, progress=...)` writes `metrics.json` (and anything else) into
+    `run_dir`; `figure(run_dir)` reads only the run directory and returns the files it wrote.
+    """
+
+    name: str
+    summary: str
+    presets: Mapping[str, Any]  # "tiny" | "default" | "large" -> config
+    run: Callable[..., None]
+    figure: Callable[[Path], list[Path]] | None = None
+    claims: tuple[str, ...] = ()
+
+    def config(self, preset: str):
+        if preset not in self.presets:
+            raise ValueError(f"preset must be one of {sorted(self.presets)} for {self.name}; "
+                             f"got {preset!r}")
+        return self.presets[preset]
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(experiment: Experiment) -> Experiment:
+    _REGISTRY[experiment.name] = experiment
+    return experiment
+
+
+def experiments() -> dict[str, Experiment]:
+    """All experiments, importing their modules on first use."""
+    from experiments import fig1_strategies, sim_run  # noqa: F401  (they register themselves)
+
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> Experiment:
+    table = experiments()
+    if name not in table:
+        raise ValueError(f"experiment must be one of {sorted(table)}; got {name!r}")
+    return table[name]

@@ -1,0 +1,48 @@
+"""Figure 1: mean error vs round per strategy, expected and sampled, closed forms dashed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from experiments import rundir
+from experiments.stats import mean_ci
+from figures.style import color, new_figure, save
+
+
+def _positive(y):
+    y = np.asarray(y, dtype=np.float64)
+    return np.where(y > 0, y, np.nan)  # log axis: an exact 0 (absorbed) is off the chart
+
+
+def draw(run_dir: str | Path) -> list[Path]:
+    run_dir = Path(run_dir)
+    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    cfg = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+    fig, axes = new_figure(ncols=2)
+    for ax, mode in zip(axes[0], ("expected", "sampled"), strict=True):
+        for arm in m["arms"]:
+            err = np.asarray(m[mode][arm]["mean_error"], dtype=np.float64)
+            t = np.arange(err.shape[-1])
+            if mode == "sampled":
+                mean, half = mean_ci(err, axis=0)
+                ax.plot(t, _positive(mean), color=color(arm), label=arm)
+                ax.fill_between(t, _positive(mean - half), _positive(mean + half),
+                                color=color(arm), alpha=0.2, lw=0)
+            else:
+                ax.plot(t, _positive(err), color=color(arm), label=arm)
+            if m["theory"][arm] is not None:
+                ax.plot(t, _positive(m["theory"][arm]), color="black", ls="--", lw=0.8,
+                        label=f"{m['claim'][arm]} closed form" if mode == "expected" else None)
+        ax.set_yscale("log")
+        ax.set_xlabel("round t")
+        ax.set_ylabel("mean error  E_D[1 - a_t(x)]")
+        n_seeds = np.asarray(m["sampled"][m["arms"][0]]["mean_error"]).shape[0]
+        ax.set_title(f"{mode} mode" + (f" ({n_seeds} seeds, 95% band)" if mode == "sampled"
+                                        else ""))
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.suptitle(
+        f"Error per strategy: P={cfg['n_prompts']} prompts, V={cfg['n_responses']}, "
+        f"k={cfg['samples_per_prompt']}, beta={cfg['beta']}, gamma={cfg['gamma']}", fontsize=9)
+    return save(fig, run_dir / "fig1")

@@ -1,0 +1,54 @@
+"""Shared look of the figures and an atomic PNG + PDF save."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLORS = {
+    "base": "0.45",
+    "do-nothing": "#7f7f7f",
+    "filter-only": "#1f77b4",
+    "weak-only": "#9467bd",
+    "boosting": "#d62728",
+    "boosting-uniform": "#ff7f0e",
+    "boosting-weights": "#8c564b",
+    "accumulate": "#2ca02c",
+}
+
+
+def color(name: str) -> str:
+    return COLORS.get(name.split()[0], "black")
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.6):
+    plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
+                             squeeze=False, constrained_layout=True)
+    return fig, axes
+
+
+def save(fig, path_stem: str | os.PathLike) -> list[Path]:
+    """Writes `<stem>.png` and `<stem>.pdf` atomically (temp file, then rename)."""
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ext in ("png", "pdf"):
+        final = stem.with_suffix(f".{ext}")
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=f".{ext}")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=150, format=ext)
+            os.replace(tmp, final)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        written.append(final)
+    plt.close(fig)
+    return written

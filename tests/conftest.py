@@ -1,0 +1,26 @@
+"""Strict JAX settings and a deterministic hypothesis profile for every test."""
+
+import os
+
+import jax
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Implicit rank broadcasting and dtype promotion are bugs in this code base: make them errors.
+jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+# Deterministic by default; HYPOTHESIS_PROFILE=ci runs more examples.
+_common = dict(derandomize=True, deadline=None, print_blob=True,
+               # x64 is a context held for the whole test, the same for every example.
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("dev", max_examples=12, **_common)
+settings.register_profile("ci", max_examples=60, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def x64():
+    """Float64 inside the test: closed forms are compared to float tolerance."""
+    with jax.enable_x64(True):
+        yield
