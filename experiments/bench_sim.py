@@ -50,12 +50,15 @@ def main(small: bool = False) -> int:
     task = sim.make_task(jax.random.key(0), n_prompts=n_prompts, n_responses=n_resp)
     base = sim.make_params(beta=0.3, filter_tpr=1.0, filter_fpr=0.2, label_budget=budget)
     params, _ = grid_params(base, beta=betas, filter_fpr=gammas)
-    params = params._replace(theta=jax.numpy.asarray(sim.types.default_theta(params.beta),
-                                                     dtype=params.beta.dtype))
+    params = params._replace(
+        theta=jax.numpy.asarray(sim.types.default_theta(params.beta), dtype=params.beta.dtype)
+    )
     keys = jax.random.split(jax.random.key(0), 1)
     elems = n_cfg * rounds * n_prompts * n_resp
-    print(f"workload: {n_cfg} configs x {rounds} rounds x {n_prompts} prompts x {n_resp} "
-          f"responses; devices: {len(jax.devices())} x {jax.devices()[0].device_kind}")
+    print(
+        f"workload: {n_cfg} configs x {rounds} rounds x {n_prompts} prompts x {n_resp} "
+        f"responses; devices: {len(jax.devices())} x {jax.devices()[0].device_kind}"
+    )
 
     results = {}
     for mode in ("expected", "sampled"):
@@ -69,8 +72,10 @@ def main(small: bool = False) -> int:
         results[mode] = run()
         first = time.perf_counter() - start
         secs = _best_of(run, 2)
-        print(f"jax {mode}: {secs:.2f}s (first call with compile {first:.2f}s), "
-              f"{elems / secs:.3g} cfg-round-elems/s")
+        print(
+            f"jax {mode}: {secs:.2f}s (first call with compile {first:.2f}s), "
+            f"{elems / secs:.3g} cfg-round-elems/s"
+        )
         results[mode + "_s"] = secs
 
     correct = np.asarray(task.correct)
@@ -81,8 +86,17 @@ def main(small: bool = False) -> int:
     start = time.perf_counter()
     for i in range(n_cfg):
         ref[i] = reference_rollout(
-            correct, probs0, weights, rounds=rounds, c=1.0, d=fpr_np[i], beta=beta_np[i],
-            budget=budget, allocation="rejected", mixture="replace")["mean_accuracy"]
+            correct,
+            probs0,
+            weights,
+            rounds=rounds,
+            c=1.0,
+            d=fpr_np[i],
+            beta=beta_np[i],
+            budget=budget,
+            allocation="rejected",
+            mixture="replace",
+        )["mean_accuracy"]
         if (i + 1) % max(1, n_cfg // 8) == 0:
             print(f"\rnumpy reference: config {i + 1}/{n_cfg}", end="", file=sys.stderr)
     numpy_s = time.perf_counter() - start

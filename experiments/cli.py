@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
     sub.add_parser("claims", help="the claims C1-C7: functions, tests, figures").set_defaults(
-        fn=_cmd_claims)
+        fn=_cmd_claims
+    )
 
     run = sub.add_parser("run", help="run one experiment into a run directory")
     run.add_argument("name")
@@ -117,5 +118,3 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return 2
-
-

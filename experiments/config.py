@@ -177,17 +177,36 @@ class SimConfig:
             _choice("allocation", self.allocation, ALLOCATION_NAMES)
         if self.mixture is not None:
             _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
-        for name, low in (("rounds", 1), ("seeds", 1), ("n_prompts", 1), ("n_responses", 2),
-                          ("samples_per_prompt", 1), ("labels_per_prompt", 1),
-                          ("sgd_steps", 1), ("n_correct", 1), ("seed", 0), ("task_seed", 0)):
+        for name, low in (
+            ("rounds", 1),
+            ("seeds", 1),
+            ("n_prompts", 1),
+            ("n_responses", 2),
+            ("samples_per_prompt", 1),
+            ("labels_per_prompt", 1),
+            ("sgd_steps", 1),
+            ("n_correct", 1),
+            ("seed", 0),
+            ("task_seed", 0),
+        ):
             _at_least(name, getattr(self, name), low)
         if self.n_correct >= self.n_responses:
             raise ValueError(
                 f"n_correct must lie in [1, n_responses - 1] = [1, {self.n_responses - 1}]; "
                 f"got {self.n_correct}"
             )
-        for name in ("beta", "gamma", "filter_tpr", "filter_fpr", "alpha", "tau", "eta", "lr",
-                     "wrong_spread", "delta"):
+        for name in (
+            "beta",
+            "gamma",
+            "filter_tpr",
+            "filter_fpr",
+            "alpha",
+            "tau",
+            "eta",
+            "lr",
+            "wrong_spread",
+            "delta",
+        ):
             check_range(name, getattr(self, name))
         if self.theta is not None:
             check_range("theta", self.theta)
@@ -211,8 +230,11 @@ class SimConfig:
             filter=self.filter or preset["filter"],
             allocation=self.allocation or preset["allocation"],
             mixture=self.mixture or preset["mixture"],
-            label_budget=(float(self.n_prompts * self.labels_per_prompt)
-                          if self.label_budget is None else self.label_budget),
+            label_budget=(
+                float(self.n_prompts * self.labels_per_prompt)
+                if self.label_budget is None
+                else self.label_budget
+            ),
             theta=float(default_theta(self.beta)) if self.theta is None else self.theta,
         )
 
@@ -245,18 +267,33 @@ class SimConfig:
         r = self.resolved()
         c, d = r.filter_rates()
         return sim.make_params(
-            beta=r.beta, filter_tpr=c, filter_fpr=d, alpha=r.alpha, theta=r.theta, tau=r.tau,
-            eta=r.eta, lr=r.lr, label_budget=r.label_budget, wrong_spread=r.wrong_spread,
-            delta=r.delta, dtype=dtype,
+            beta=r.beta,
+            filter_tpr=c,
+            filter_fpr=d,
+            alpha=r.alpha,
+            theta=r.theta,
+            tau=r.tau,
+            eta=r.eta,
+            lr=r.lr,
+            label_budget=r.label_budget,
+            wrong_spread=r.wrong_spread,
+            delta=r.delta,
+            dtype=dtype,
         )
 
     def make_strategy(self) -> sim.Strategy:
         r = self.resolved()
         return sim.make_strategy(
-            allocation=r.allocation, labeler=r.labeler, mixture=r.mixture, learner=r.learner,
-            mode=r.mode, samples_per_prompt=r.samples_per_prompt,
-            labels_per_prompt=r.labels_per_prompt, filter_labels=r.filter_labels,
-            restart=r.restart, sgd_steps=r.sgd_steps,
+            allocation=r.allocation,
+            labeler=r.labeler,
+            mixture=r.mixture,
+            learner=r.learner,
+            mode=r.mode,
+            samples_per_prompt=r.samples_per_prompt,
+            labels_per_prompt=r.labels_per_prompt,
+            filter_labels=r.filter_labels,
+            restart=r.restart,
+            sgd_steps=r.sgd_steps,
         )
 
     def keys(self) -> jax.Array:

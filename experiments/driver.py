@@ -22,8 +22,14 @@ def resolved(config):
     return config
 
 
-def execute(experiment: Experiment, config, out_dir: str | Path, *, force: bool = False,
-            progress: bool = True) -> tuple[Path, str]:
+def execute(
+    experiment: Experiment,
+    config,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    progress: bool = True,
+) -> tuple[Path, str]:
     """Runs `experiment` with `config` into `out_dir`.
 
     A complete run of the same config is skipped; an incomplete one is continued (experiments
@@ -32,8 +38,9 @@ def execute(experiment: Experiment, config, out_dir: str | Path, *, force: bool 
     """
     out = Path(out_dir)
     saved = resolved(config)
-    if (out / rundir.CONFIG_FILE).exists() and not rundir.config_matches(out, experiment.name,
-                                                                         saved):
+    if (out / rundir.CONFIG_FILE).exists() and not rundir.config_matches(
+        out, experiment.name, saved
+    ):
         if not force:
             raise ValueError(
                 f"{out} holds a run of a different config (see {out / rundir.CONFIG_FILE}); "
@@ -51,6 +58,8 @@ def execute(experiment: Experiment, config, out_dir: str | Path, *, force: bool 
     rundir.atomic_write_json(out / "timing.json", {"wall_s": time.perf_counter() - start})
     rundir.mark_complete(out)
     if progress:
-        print(f"{experiment.name}: done in {time.perf_counter() - start:.1f}s -> {out}",
-              file=sys.stderr)
+        print(
+            f"{experiment.name}: done in {time.perf_counter() - start:.1f}s -> {out}",
+            file=sys.stderr,
+        )
     return out, "ran"

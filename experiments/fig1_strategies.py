@@ -52,14 +52,15 @@ def run(cfg: Fig1Config, run_dir: Path, *, progress: bool = True) -> None:
     for i, arm in enumerate(cfg.arms):
         for mode in ("expected", "sampled"):
             metrics = simulate_config(arm_config(cfg.base, arm, mode))
-            out[mode][arm] = metrics if mode == "sampled" else {k: v[0] for k, v in
-                                                                  metrics.items()}
+            out[mode][arm] = metrics if mode == "sampled" else {k: v[0] for k, v in metrics.items()}
         pred = predicted_error(arm_config(cfg.base, arm, "expected"), task)
         out["claim"][arm] = pred[0] if pred else None
         out["theory"][arm] = pred[1] if pred else None
         if progress:
-            print(f"fig1: arm {i + 1}/{len(cfg.arms)} {arm!r}: expected final error "
-                  f"{out['expected'][arm]['mean_error'][-1]:.3g}")
+            print(
+                f"fig1: arm {i + 1}/{len(cfg.arms)} {arm!r}: expected final error "
+                f"{out['expected'][arm]['mean_error'][-1]:.3g}"
+            )
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 
 
@@ -69,16 +70,21 @@ def figure(run_dir: Path) -> list[Path]:
     return fig1.draw(run_dir)
 
 
-register(Experiment(
-    name="fig1",
-    summary="error vs round per strategy, expected and sampled, with closed forms (C1-C3, C6)",
-    presets={
-        "tiny": Fig1Config(base=SimConfig(n_prompts=64, n_responses=8, rounds=6, seeds=4)),
-        "default": Fig1Config(),
-        "large": Fig1Config(base=SimConfig(n_prompts=8192, n_responses=64, rounds=50, seeds=64,
-                                           beta=0.3, gamma=0.2)),
-    },
-    run=run,
-    figure=figure,
-    claims=("C1", "C2", "C3", "C6"),
-))
+register(
+    Experiment(
+        name="fig1",
+        summary="error vs round per strategy, expected and sampled, with closed forms (C1-C3, C6)",
+        presets={
+            "tiny": Fig1Config(base=SimConfig(n_prompts=64, n_responses=8, rounds=6, seeds=4)),
+            "default": Fig1Config(),
+            "large": Fig1Config(
+                base=SimConfig(
+                    n_prompts=8192, n_responses=64, rounds=50, seeds=64, beta=0.3, gamma=0.2
+                )
+            ),
+        },
+        run=run,
+        figure=figure,
+        claims=("C1", "C2", "C3", "C6"),
+    )
+)

@@ -34,14 +34,22 @@ def predicted_error(cfg: SimConfig, task: Task) -> tuple[str, np.ndarray] | None
         num = d**t * e0
         den = c**t * a0 + num
         return "C2", (np.where(den > 0, num / np.where(den > 0, den, 1), e0) * w).sum(1)
-    if (r.allocation in ("focused", "rejected") and r.mixture == "replace"
-            and not r.filter_labels and r.label_budget >= r.n_prompts * r.samples_per_prompt):
+    if (
+        r.allocation in ("focused", "rejected")
+        and r.mixture == "replace"
+        and not r.filter_labels
+        and r.label_budget >= r.n_prompts * r.samples_per_prompt
+    ):
         # C3/C4: a_{t+1} = c a + R b, affine with rate rho and limit a*.
         rho = c * (1 - b) + d * b
         e_star = (1 - c) * (1 - b) / ((1 - c) * (1 - b) + b * (1 - d))
         return ("C3" if c == 1.0 else "C4"), ((e_star + (e0 - e_star) * rho**t) * w).sum(1)
-    if (r.allocation == "uniform" and r.mixture == "global" and (c, d) == (1.0, 1.0)
-            and not r.filter_labels):
+    if (
+        r.allocation == "uniform"
+        and r.mixture == "global"
+        and (c, d) == (1.0, 1.0)
+        and not r.filter_labels
+    ):
         # C6: every prompt gets the same labels, a_{t+1} = (1 - alpha) a_t + alpha b.
         return "C6", (((1 - b) + (e0 - (1 - b)) * (1 - r.alpha) ** t) * w).sum(1)
     return None

@@ -25,8 +25,9 @@ class Experiment:
 
     def config(self, preset: str):
         if preset not in self.presets:
-            raise ValueError(f"preset must be one of {sorted(self.presets)} for {self.name}; "
-                             f"got {preset!r}")
+            raise ValueError(
+                f"preset must be one of {sorted(self.presets)} for {self.name}; got {preset!r}"
+            )
         return self.presets[preset]
 
 

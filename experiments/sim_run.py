@@ -15,8 +15,13 @@ from experiments.registry import Experiment, register
 
 def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
     """Rollouts of `cfg` over its seeds: metrics, each [seeds, T + 1]."""
-    metrics = sim.simulate(cfg.make_task(), cfg.make_params(), keys=cfg.keys(),
-                           strategy=cfg.make_strategy(), rounds=cfg.rounds)
+    metrics = sim.simulate(
+        cfg.make_task(),
+        cfg.make_params(),
+        keys=cfg.keys(),
+        strategy=cfg.make_strategy(),
+        rounds=cfg.rounds,
+    )
     return {k: np.asarray(v) for k, v in metrics.items()}
 
 
@@ -28,19 +33,21 @@ def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, metrics)
     if progress:
         final = metrics["mean_accuracy"][..., -1]
-        print(f"sim: {cfg.rounds} rounds x {cfg.seeds} seeds in {time.perf_counter() - start:.1f}s;"
-              f" final mean accuracy {np.mean(final):.4f}")
+        print(
+            f"sim: {cfg.rounds} rounds x {cfg.seeds} seeds in {time.perf_counter() - start:.1f}s;"
+            f" final mean accuracy {np.mean(final):.4f}"
+        )
 
 
-register(Experiment(
-    name="sim",
-    summary="one simulation of the round; --set any key of FRAMEWORK.md §2",
-    presets={
-        "tiny": SimConfig(n_prompts=64, n_responses=8, rounds=5),
-        "default": SimConfig(),
-        "large": SimConfig(n_prompts=8192, n_responses=64, rounds=50, seeds=8),
-    },
-    run=run,
-))
-
-
+register(
+    Experiment(
+        name="sim",
+        summary="one simulation of the round; --set any key of FRAMEWORK.md §2",
+        presets={
+            "tiny": SimConfig(n_prompts=64, n_responses=8, rounds=5),
+            "default": SimConfig(),
+            "large": SimConfig(n_prompts=8192, n_responses=64, rounds=50, seeds=8),
+        },
+        run=run,
+    )
+)

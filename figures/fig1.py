@@ -28,21 +28,36 @@ def draw(run_dir: str | Path) -> list[Path]:
             if mode == "sampled":
                 mean, half = mean_ci(err, axis=0)
                 ax.plot(t, _positive(mean), color=color(arm), label=arm)
-                ax.fill_between(t, _positive(mean - half), _positive(mean + half),
-                                color=color(arm), alpha=0.2, lw=0)
+                ax.fill_between(
+                    t,
+                    _positive(mean - half),
+                    _positive(mean + half),
+                    color=color(arm),
+                    alpha=0.2,
+                    lw=0,
+                )
             else:
                 ax.plot(t, _positive(err), color=color(arm), label=arm)
             if m["theory"][arm] is not None:
-                ax.plot(t, _positive(m["theory"][arm]), color="black", ls="--", lw=0.8,
-                        label=f"{m['claim'][arm]} closed form" if mode == "expected" else None)
+                ax.plot(
+                    t,
+                    _positive(m["theory"][arm]),
+                    color="black",
+                    ls="--",
+                    lw=0.8,
+                    label=f"{m['claim'][arm]} closed form" if mode == "expected" else None,
+                )
         ax.set_yscale("log")
         ax.set_xlabel("round t")
         ax.set_ylabel("mean error  E_D[1 - a_t(x)]")
         n_seeds = np.asarray(m["sampled"][m["arms"][0]]["mean_error"]).shape[0]
-        ax.set_title(f"{mode} mode" + (f" ({n_seeds} seeds, 95% band)" if mode == "sampled"
-                                        else ""))
+        ax.set_title(
+            f"{mode} mode" + (f" ({n_seeds} seeds, 95% band)" if mode == "sampled" else "")
+        )
     axes[0][0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
         f"Error per strategy: P={cfg['n_prompts']} prompts, V={cfg['n_responses']}, "
-        f"k={cfg['samples_per_prompt']}, beta={cfg['beta']}, gamma={cfg['gamma']}", fontsize=9)
+        f"k={cfg['samples_per_prompt']}, beta={cfg['beta']}, gamma={cfg['gamma']}",
+        fontsize=9,
+    )
     return save(fig, run_dir / "fig1")

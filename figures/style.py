@@ -29,8 +29,13 @@ def color(name: str) -> str:
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.6):
     plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(width * ncols, height * nrows),
+        squeeze=False,
+        constrained_layout=True,
+    )
     return fig, axes
 
 

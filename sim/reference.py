@@ -109,8 +109,9 @@ def reference_rollout(
             n_lab = m * np.minimum(1.0, weight * budget_prompts / weight.sum())
 
         if labeler == "stochastic":
-            table = beta * right + (1 - beta) * ((1 - wrong_spread) * one_wrong
-                                                 + wrong_spread * spread)
+            table = beta * right + (1 - beta) * (
+                (1 - wrong_spread) * one_wrong + wrong_spread * spread
+            )
             given = n_lab[:, None] * table
         elif labeler == "base":
             given = n_lab[:, None] * p0

@@ -36,8 +36,9 @@ def _compiled(strategy: Strategy, rounds: int, batch_size: int | None, n_devices
         return jax.lax.map(lambda p: over_seeds(task, p, keys), params, batch_size=batch_size)
 
     if n_devices > 1:
-        mesh = jax.make_mesh((n_devices,), (_AXIS,), (AxisType.Auto,),
-                             devices=jax.devices()[:n_devices])
+        mesh = jax.make_mesh(
+            (n_devices,), (_AXIS,), (AxisType.Auto,), devices=jax.devices()[:n_devices]
+        )
         grid = jax.shard_map(
             grid,
             mesh=mesh,
@@ -48,8 +49,9 @@ def _compiled(strategy: Strategy, rounds: int, batch_size: int | None, n_devices
     return jax.jit(over_seeds), jax.jit(grid)
 
 
-def simulate(task: Task, params: Params, *, keys, strategy: Strategy,
-             rounds: int) -> dict[str, jax.Array]:
+def simulate(
+    task: Task, params: Params, *, keys, strategy: Strategy, rounds: int
+) -> dict[str, jax.Array]:
     """Rollouts of one configuration over seeds.
 
     Args:
@@ -61,8 +63,16 @@ def simulate(task: Task, params: Params, *, keys, strategy: Strategy,
     return _compiled(strategy, rounds, None, 1)[0](task, params, keys)
 
 
-def sweep(task: Task, params: Params, *, keys, strategy: Strategy, rounds: int,
-          batch_size: int | None = 1, devices: int | None = None) -> dict[str, jax.Array]:
+def sweep(
+    task: Task,
+    params: Params,
+    *,
+    keys,
+    strategy: Strategy,
+    rounds: int,
+    batch_size: int | None = 1,
+    devices: int | None = None,
+) -> dict[str, jax.Array]:
     """Rollouts over a grid of configurations and seeds, sharded over devices.
 
     Args:
@@ -115,6 +125,7 @@ def grid_params(base: Params, **axes) -> tuple[Params, tuple[int, ...]]:
     values = [np.asarray(axes[n], dtype=np.float64) for n in names]
     mesh = np.meshgrid(*values, indexing="ij")
     shape = mesh[0].shape if mesh else ()
-    replaced = {n: jnp.asarray(m.ravel(), dtype=base.beta.dtype) for n, m in zip(names, mesh,
-                                                                                strict=True)}
+    replaced = {
+        n: jnp.asarray(m.ravel(), dtype=base.beta.dtype) for n, m in zip(names, mesh, strict=True)
+    }
     return broadcast_grid(base._replace(**replaced)), shape

@@ -11,9 +11,13 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 # Deterministic by default; HYPOTHESIS_PROFILE=ci runs more examples.
-_common = dict(derandomize=True, deadline=None, print_blob=True,
-               # x64 is a context held for the whole test, the same for every example.
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_common = dict(
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    # x64 is a context held for the whole test, the same for every example.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 settings.register_profile("dev", max_examples=12, **_common)
 settings.register_profile("ci", max_examples=60, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

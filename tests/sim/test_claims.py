@@ -18,18 +18,43 @@ Z = 5.0
 
 
 def _run(task, *, mode="expected", rounds=10, seeds=1, key=0, **kw):
-    roles = {k: kw.pop(k) for k in ("allocation", "labeler", "mixture", "learner", "filter_labels",
-                                   "samples_per_prompt", "labels_per_prompt", "restart") if k in kw}
+    roles = {
+        k: kw.pop(k)
+        for k in (
+            "allocation",
+            "labeler",
+            "mixture",
+            "learner",
+            "filter_labels",
+            "samples_per_prompt",
+            "labels_per_prompt",
+            "restart",
+        )
+        if k in kw
+    }
     strategy = sim.make_strategy(mode=mode, **roles)
     params = sim.make_params(dtype=task.base_probs.dtype, **kw)
     keys = jax.random.split(jax.random.key(key), seeds)
-    return {k: np.asarray(v) for k, v in
-            sim.simulate(task, params, keys=keys, strategy=strategy, rounds=rounds).items()}
+    return {
+        k: np.asarray(v)
+        for k, v in sim.simulate(task, params, keys=keys, strategy=strategy, rounds=rounds).items()
+    }
 
 
 def _final_probs(task, *, mode="expected", rounds=10, key=0, **kw):
-    roles = {k: kw.pop(k) for k in ("allocation", "labeler", "mixture", "learner", "filter_labels",
-                                   "samples_per_prompt", "labels_per_prompt") if k in kw}
+    roles = {
+        k: kw.pop(k)
+        for k in (
+            "allocation",
+            "labeler",
+            "mixture",
+            "learner",
+            "filter_labels",
+            "samples_per_prompt",
+            "labels_per_prompt",
+        )
+        if k in kw
+    }
     strategy = sim.make_strategy(mode=mode, **roles)
     params = sim.make_params(dtype=task.base_probs.dtype, **kw)
     state, metrics = jax.jit(
@@ -61,8 +86,9 @@ def test_c1_sampled_heterozygosity_and_law():
     # 4000 independent prompts with a_0 = 0.25, k = 4: a Wright-Fisher chain per prompt.
     k, a0, n, t_max = 4, 0.25, 4000, 6
     task = sim.task_from_accuracy(np.full(n, a0), n_responses=4)
-    strategy = sim.make_strategy(mode="sampled", samples_per_prompt=k, allocation="none",
-                                 mixture="replace")
+    strategy = sim.make_strategy(
+        mode="sampled", samples_per_prompt=k, allocation="none", mixture="replace"
+    )
     params = sim.make_params(filter_tpr=1.0, filter_fpr=1.0)
     correct = np.asarray(task.correct)
     state = sim.init_state(task)
@@ -105,47 +131,57 @@ def test_c2_expected_odds(x64):
     a0 = np.linspace(0.0, 0.95, 40)
     task = sim.task_from_accuracy(a0, n_responses=5, dtype=jnp.float64)
     probs, m = _final_probs(task, rounds=7, filter_tpr=0.9, filter_fpr=0.3, **FILTER_ONLY)
-    np.testing.assert_allclose(_accuracy(task, probs), cf.c2_filter_only_accuracy(a0, 0.9, 0.3, 7),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        _accuracy(task, probs), cf.c2_filter_only_accuracy(a0, 0.9, 0.3, 7), atol=1e-12
+    )
     expected_mean = [float(np.mean(cf.c2_filter_only_accuracy(a0, 0.9, 0.3, t))) for t in range(8)]
     np.testing.assert_allclose(m["mean_accuracy"], expected_mean, atol=1e-12)
     # The plateau: prompts at a_0 = 0 stay at 0, so the limit is D{a_0 > 0}.
     probs, _ = _final_probs(task, rounds=200, filter_tpr=0.9, filter_fpr=0.3, **FILTER_ONLY)
-    assert _accuracy(task, probs).mean() == pytest.approx(float(cf.c2_accuracy_ceiling(a0)),
-                                                          abs=1e-9)
+    assert _accuracy(task, probs).mean() == pytest.approx(
+        float(cf.c2_accuracy_ceiling(a0)), abs=1e-9
+    )
 
 
 def test_c2_sampled_never_solves_zero_and_loses():
     n = 2000
     a0 = np.where(np.arange(n) < n // 2, 0.0, 0.1)
     task = sim.task_from_accuracy(a0, n_responses=6)
-    probs, _ = _final_probs(task, mode="sampled", rounds=30, samples_per_prompt=4, key=5,
-                            filter_tpr=1.0, filter_fpr=0.5, **FILTER_ONLY)
+    probs, _ = _final_probs(
+        task,
+        mode="sampled",
+        rounds=30,
+        samples_per_prompt=4,
+        key=5,
+        filter_tpr=1.0,
+        filter_fpr=0.5,
+        **FILTER_ONLY,
+    )
     acc = _accuracy(task, probs)
     assert np.all(acc[: n // 2] == 0.0)  # never solved
     # A prompt with a_0 = 0.1 and k = 4 draws no correct sample with probability 0.9^4 = 0.66
     # in round 1 and then trains on accepted wrong answers only: lost for good. The chance that
     # fewer than 400 of 1000 are lost is < 1e-40.
-    lost = np.sum(acc[n // 2:] == 0.0)
+    lost = np.sum(acc[n // 2 :] == 0.0)
     assert lost >= 400
 
 
 # --- C3 / C4 ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("c,d,b", [(1.0, 0.2, 0.3), (1.0, 0.0, 0.1), (0.8, 0.3, 0.5),
-                                   (0.95, 0.6, 0.2)])
+@pytest.mark.parametrize(
+    "c,d,b", [(1.0, 0.2, 0.3), (1.0, 0.0, 0.1), (0.8, 0.3, 0.5), (0.95, 0.6, 0.2)]
+)
 def test_c3_expected_closed_form(x64, c, d, b):
     a0 = np.random.default_rng(0).uniform(0, 1, 50)
     a0[:5] = 0.0
     task = sim.task_from_accuracy(a0, n_responses=8, dtype=jnp.float64)
-    probs, m = _final_probs(task, rounds=15, filter_tpr=c, filter_fpr=d, beta=b,
-                            **BOOSTING_REPLACE)
-    np.testing.assert_allclose(_accuracy(task, probs), cf.c3_accuracy(a0, c, d, b, 15),
-                               atol=1e-12)
+    probs, m = _final_probs(task, rounds=15, filter_tpr=c, filter_fpr=d, beta=b, **BOOSTING_REPLACE)
+    np.testing.assert_allclose(_accuracy(task, probs), cf.c3_accuracy(a0, c, d, b, 15), atol=1e-12)
     t = np.arange(16)[:, None]
-    np.testing.assert_allclose(m["mean_accuracy"], cf.c3_accuracy(a0, c, d, b, t).mean(1),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        m["mean_accuracy"], cf.c3_accuracy(a0, c, d, b, t).mean(1), atol=1e-12
+    )
     if c == 1.0:  # every prompt, the worst included, is under the exponential bound
         bound = cf.c3_error_bound(1 - a0, d, b, t).max(1)
         assert np.all(m["max_error"] <= bound + 1e-12)
@@ -169,8 +205,17 @@ def test_c3_sampled_mean():
     a0 = np.random.default_rng(2).uniform(0, 1, n)
     task = sim.task_from_accuracy(a0, n_responses=8)
     for c, d, b in [(1.0, 0.2, 0.3), (0.8, 0.3, 0.5)]:
-        m = _run(task, mode="sampled", rounds=rounds, seeds=seeds, key=11, filter_tpr=c,
-                 filter_fpr=d, beta=b, **BOOSTING_REPLACE)
+        m = _run(
+            task,
+            mode="sampled",
+            rounds=rounds,
+            seeds=seeds,
+            key=11,
+            filter_tpr=c,
+            filter_fpr=d,
+            beta=b,
+            **BOOSTING_REPLACE,
+        )
         per_seed = m["mean_accuracy"]  # [S, T+1], each a mean over n prompts
         mean = per_seed.mean(0)
         sem = per_seed.std(0, ddof=1) / np.sqrt(seeds)
@@ -190,12 +235,14 @@ def test_c4_expected_floor(x64, c, d, b):
 
 
 def _c5_task(n, u0, dtype=jnp.float32):
-    return sim.task_from_accuracy(np.where(np.arange(n) < round((1 - u0) * n), 1.0, 0.0),
-                                  n_responses=6, dtype=dtype)
+    return sim.task_from_accuracy(
+        np.where(np.arange(n) < round((1 - u0) * n), 1.0, 0.0), n_responses=6, dtype=dtype
+    )
 
 
-C5_ROLES = dict(labeler="adversarial", mixture="replace", filter_labels=True, filter_tpr=1.0,
-                filter_fpr=0.0)
+C5_ROLES = dict(
+    labeler="adversarial", mixture="replace", filter_labels=True, filter_tpr=1.0, filter_fpr=0.0
+)
 
 
 @pytest.mark.parametrize("mode", ["expected", "sampled"])
@@ -205,8 +252,7 @@ def test_c5_focused_bound_and_uniform_stall(mode):
     t = np.arange(rounds + 1)
     for beta in (0.1, 0.3, 0.6):
         focused = _run(task, mode=mode, rounds=rounds, allocation="hard", beta=beta, **C5_ROLES)
-        uniform = _run(task, mode=mode, rounds=rounds, allocation="uniform", beta=beta,
-                       **C5_ROLES)
+        uniform = _run(task, mode=mode, rounds=rounds, allocation="uniform", beta=beta, **C5_ROLES)
         u_focused = 1 - focused["solved_fraction"][0]
         u_uniform = 1 - uniform["solved_fraction"][0]
         assert np.all(u_focused <= cf.c5_focused_unsolved(u0, beta, t) + 1e-6)
@@ -221,8 +267,16 @@ def test_c5_sampled():
     n, rounds = 300, 10
     for u0, beta, key in [(1.0, 0.2, 0), (0.7, 0.45, 1)]:
         task = _c5_task(n, u0)
-        m = _run(task, mode="sampled", rounds=rounds, seeds=4, key=key, allocation="hard",
-                 beta=beta, **C5_ROLES)
+        m = _run(
+            task,
+            mode="sampled",
+            rounds=rounds,
+            seeds=4,
+            key=key,
+            allocation="hard",
+            beta=beta,
+            **C5_ROLES,
+        )
         bound = np.asarray(cf.c5_focused_unsolved(u0, beta, np.arange(rounds + 1)))
         assert np.all(1 - m["solved_fraction"] <= bound + 1e-6)
         t_eps = int(np.ceil(float(cf.c5_rounds_to_epsilon(u0, 0.05, beta))))
@@ -237,10 +291,19 @@ def test_c5_sampled():
 def test_c6_expected(x64, alpha, b):
     a0 = np.random.default_rng(3).uniform(0, 1, 30)
     task = sim.task_from_accuracy(a0, n_responses=6, dtype=jnp.float64)
-    probs, m = _final_probs(task, rounds=25, allocation="uniform", mixture="global",
-                            filter_tpr=1.0, filter_fpr=1.0, alpha=alpha, beta=b)
-    np.testing.assert_allclose(_accuracy(task, probs), cf.c6_weak_only_accuracy(a0, alpha, b, 25),
-                               atol=1e-12)
+    probs, m = _final_probs(
+        task,
+        rounds=25,
+        allocation="uniform",
+        mixture="global",
+        filter_tpr=1.0,
+        filter_fpr=1.0,
+        alpha=alpha,
+        beta=b,
+    )
+    np.testing.assert_allclose(
+        _accuracy(task, probs), cf.c6_weak_only_accuracy(a0, alpha, b, 25), atol=1e-12
+    )
     # The limit is the labeler's quality, whatever a_0.
     assert abs(m["mean_accuracy"][-1] - b) <= abs(a0.mean() - b) * (1 - alpha) ** 25 + 1e-12
 

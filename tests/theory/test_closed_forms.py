@@ -20,20 +20,21 @@ def test_c1_transition_matrix_moments(x64, k):
     # Martingale: E[a_{t+1} | a_t = i/k] = i/k.
     np.testing.assert_allclose(m @ grid, grid, atol=1e-12)
     # Heterozygosity: E[a'(1 - a') | a] = a(1 - a)(1 - 1/k).
-    np.testing.assert_allclose(m @ (grid * (1 - grid)), grid * (1 - grid) * (1 - 1 / k),
-                               atol=1e-12)
+    np.testing.assert_allclose(m @ (grid * (1 - grid)), grid * (1 - grid) * (1 - 1 / k), atol=1e-12)
     # Absorption: after many steps the mass sits at 0 and 1, at 1 with probability a_0.
     limit = np.linalg.matrix_power(m, 400)
-    np.testing.assert_allclose(limit[:, -1], np.asarray(cf.c1_fixation_probability(grid)),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        limit[:, -1], np.asarray(cf.c1_fixation_probability(grid)), atol=1e-6
+    )
     np.testing.assert_allclose(limit[:, 0] + limit[:, -1], 1.0, atol=1e-6)
     law = np.zeros(k + 1)
     law[k // 2] = 1.0
     for t in range(1, 6):
         law = law @ m
         a = grid[k // 2]
-        assert law @ (grid * (1 - grid)) == pytest.approx(float(cf.c1_heterozygosity(a, k, t)),
-                                                          abs=1e-12)
+        assert law @ (grid * (1 - grid)) == pytest.approx(
+            float(cf.c1_heterozygosity(a, k, t)), abs=1e-12
+        )
 
 
 @given(a0=unit, c=st.floats(0.05, 1.0), d=st.floats(0.0, 1.0), t=st.integers(0, 30))
@@ -47,8 +48,13 @@ def test_c2_matches_recursion(x64, a0, c, d, t):
         assert float(cf.c2_filter_only_accuracy(a0, c, d, t)) == 0.0
 
 
-@given(a0=unit, c=st.floats(0.0, 1.0), d=st.floats(0.0, 1.0), b=st.floats(0.01, 1.0),
-       t=st.integers(0, 40))
+@given(
+    a0=unit,
+    c=st.floats(0.0, 1.0),
+    d=st.floats(0.0, 1.0),
+    b=st.floats(0.01, 1.0),
+    t=st.integers(0, 40),
+)
 def test_c3_closed_form_matches_recursion(x64, a0, c, d, b, t):
     a = a0
     for _ in range(t):
@@ -62,8 +68,12 @@ def test_c3_closed_form_matches_recursion(x64, a0, c, d, b, t):
     assert float(cf.c3_error(1 - a0, d, b, t)) <= float(cf.c3_error_bound(1 - a0, d, b, t)) + 1e-15
 
 
-@given(e0=st.floats(0.01, 1.0), eps=st.floats(1e-6, 0.5), gamma=st.floats(0.0, 0.95),
-       beta=st.floats(0.01, 1.0))
+@given(
+    e0=st.floats(0.01, 1.0),
+    eps=st.floats(1e-6, 0.5),
+    gamma=st.floats(0.0, 0.95),
+    beta=st.floats(0.01, 1.0),
+)
 def test_c3_rounds_to_epsilon_suffice(x64, e0, eps, gamma, beta):
     t = np.ceil(float(cf.c3_rounds_to_epsilon(e0, eps, gamma, beta)))
     assert float(cf.c3_error(e0, gamma, beta, t)) <= eps * (1 + 1e-9)
@@ -104,8 +114,12 @@ def test_c6_matches_recursion(x64, a0, alpha, b, t):
     assert float(cf.c6_weak_only_accuracy(a0, alpha, b, t)) == pytest.approx(a, abs=1e-12)
 
 
-@given(a=st.floats(0.001, 0.99), delta=st.floats(0.001, 0.5), c=st.floats(0.5, 1.0),
-       d=st.floats(0.01, 0.45))
+@given(
+    a=st.floats(0.001, 0.99),
+    delta=st.floats(0.001, 0.5),
+    c=st.floats(0.5, 1.0),
+    d=st.floats(0.01, 0.45),
+)
 def test_c7_rounds_formula(x64, a, delta, c, d):
     n = int(cf.c7_rounds_to_delta(a, delta, c, d))
     assert float(1 - cf.c2_filter_only_accuracy(a, c, d, n)) <= delta * (1 + 1e-9)
