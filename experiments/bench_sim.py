@@ -39,8 +39,8 @@ def main(small: bool = False) -> int:
     import numpy as np
 
     import sim
+    from sim.grid import grid_params
     from sim.reference import reference_rollout
-    from sim.sweep import grid_params
 
     n_prompts, n_resp, rounds, side = (1024, 32, 20, 4) if small else (4096, 64, 50, 16)
     betas = np.linspace(0.05, 0.95, side)

@@ -32,9 +32,10 @@ def execute(
 ) -> tuple[Path, str]:
     """Runs `experiment` with `config` into `out_dir`.
 
-    A complete run of the same config is skipped; an incomplete one is continued (experiments
-    that checkpoint pick up where they stopped); a directory holding a different config is an
-    error unless `force`, which clears it. Returns (run directory, "skipped" | "ran").
+    A complete run of the same config is skipped (its figure is redrawn); an incomplete one is
+    continued (experiments that checkpoint pick up where they stopped); a directory holding a
+    different config is an error unless `force`, which clears it.
+    Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
@@ -48,6 +49,8 @@ def execute(
             )
         shutil.rmtree(out)
     if rundir.is_complete(out) and rundir.config_matches(out, experiment.name, saved):
+        if experiment.figure is not None:
+            experiment.figure(out)  # cheap, and picks up changes to the plotting code
         return out, "skipped"
     out.mkdir(parents=True, exist_ok=True)
     rundir.write_config(out, experiment.name, saved)

@@ -10,6 +10,7 @@ from experiments.config import SimConfig, override, parse_sets
 from experiments.predictions import predicted_error
 from experiments.registry import Experiment, register
 from experiments.sim_run import simulate_config
+from experiments.stats import mean_ci
 
 ARMS = (
     "do-nothing",
@@ -70,6 +71,24 @@ def figure(run_dir: Path) -> list[Path]:
     return fig1.draw(run_dir)
 
 
+def report(run_dir: Path) -> list[dict]:
+    """Final mean error per arm: expected mode, sampled mean +- 95% CI, and the closed form."""
+    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    rows = []
+    for arm in m["arms"]:
+        mean, half = mean_ci([s[-1] for s in m["sampled"][arm]["mean_error"]])
+        theory = m["theory"][arm]
+        rows.append(
+            {
+                "arm": arm,
+                "final error (expected)": f"{m['expected'][arm]['mean_error'][-1]:.3g}",
+                "final error (sampled, 95% CI)": f"{mean:.3g} ± {half:.2g}",
+                "closed form": f"{theory[-1]:.3g} ({m['claim'][arm]})" if theory else "—",
+            }
+        )
+    return rows
+
+
 register(
     Experiment(
         name="fig1",
@@ -86,5 +105,6 @@ register(
         run=run,
         figure=figure,
         claims=("C1", "C2", "C3", "C6"),
+        report=report,
     )
 )

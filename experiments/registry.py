@@ -13,7 +13,7 @@ class Experiment:
     """An experiment: configs by preset, a run function, and the figure it draws.
 
     `run(config, run_dir, progress=...)` writes `metrics.json` (and anything else) into
-    `run_dir`; `figure(run_dir)` reads only the run directory and returns the files it wrote.
+    `run_dir`; `figure(run_dir)` and `report(run_dir)` read only the run directory.
     """
 
     name: str
@@ -22,6 +22,8 @@ class Experiment:
     run: Callable[..., None]
     figure: Callable[[Path], list[Path]] | None = None
     claims: tuple[str, ...] = ()
+    # report(run_dir) -> rows (dicts with the same keys) of key numbers for REPORT.md
+    report: Callable[[Path], list[dict]] | None = None
 
     def config(self, preset: str):
         if preset not in self.presets:

@@ -16,6 +16,10 @@ def _positive(y):
     return np.where(y > 0, y, np.nan)  # log axis: an exact 0 (absorbed) is off the chart
 
 
+# Claims whose closed form is also the exact mean of sampled mode (affine or martingale maps).
+_EXACT_IN_MEAN = ("C1", "C3", "C4")
+
+
 def draw(run_dir: str | Path) -> list[Path]:
     run_dir = Path(run_dir)
     m = rundir.read_json(run_dir / rundir.METRICS_FILE)
@@ -38,14 +42,16 @@ def draw(run_dir: str | Path) -> list[Path]:
                 )
             else:
                 ax.plot(t, _positive(err), color=color(arm), label=arm)
-            if m["theory"][arm] is not None:
-                ax.plot(
-                    t,
-                    _positive(m["theory"][arm]),
-                    color="black",
-                    ls="--",
-                    lw=0.8,
-                    label=f"{m['claim'][arm]} closed form" if mode == "expected" else None,
+            claim = m["claim"][arm]
+            if m["theory"][arm] is not None and (mode == "expected" or claim in _EXACT_IN_MEAN):
+                ax.plot(t, _positive(m["theory"][arm]), color="black", ls="--", lw=0.8)
+                ax.annotate(
+                    claim,
+                    (t[-1], m["theory"][arm][-1]),
+                    fontsize=7,
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
                 )
         ax.set_yscale("log")
         ax.set_xlabel("round t")
@@ -54,6 +60,7 @@ def draw(run_dir: str | Path) -> list[Path]:
         ax.set_title(
             f"{mode} mode" + (f" ({n_seeds} seeds, 95% band)" if mode == "sampled" else "")
         )
+    axes[0][0].plot([], [], color="black", ls="--", lw=0.8, label="closed form (claim)")
     axes[0][0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
         f"Error per strategy: P={cfg['n_prompts']} prompts, V={cfg['n_responses']}, "

@@ -50,6 +50,7 @@ def save(fig, path_stem: str | os.PathLike) -> list[Path]:
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=150, format=ext)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; figures are for sharing
             os.replace(tmp, final)
         finally:
             if os.path.exists(tmp):

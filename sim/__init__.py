@@ -1,8 +1,8 @@
 """The round (generate, filter, allocate, label, fit) and its finite-vocabulary backend."""
 
+from sim.grid import grid_params, simulate, stack_params, sweep
 from sim.modes import EXPECTED, MODES, SAMPLED
 from sim.strategies import PRESETS, make_strategy
-from sim.sweep import simulate, stack_params, sweep
 from sim.table import init_state, rollout, round_step
 from sim.tasks import base_accuracy, make_task, task_from_accuracy, validate_task
 from sim.types import Params, PromptStats, SimState, Strategy, Task, make_params
@@ -18,6 +18,7 @@ __all__ = [
     "Strategy",
     "Task",
     "base_accuracy",
+    "grid_params",
     "init_state",
     "make_params",
     "make_strategy",

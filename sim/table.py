@@ -1,7 +1,7 @@
 """The finite-vocabulary backend: one round (generate, filter, allocate, label, fit) and a rollout.
 
 Written for one instance; callers `vmap` over seeds and parameter grids and `jit` once at the
-boundary (see `sim.sweep`).
+boundary (see `sim.grid`).
 """
 
 from __future__ import annotations

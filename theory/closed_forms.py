@@ -97,7 +97,7 @@ def c3_rate(c, d, b):
 
 
 def c3_fixed_point(c, d, b):
-    """C3: a* = b (1 - d) / [(1 - c)(1 - b) + b (1 - d)] (a* = 1 when c = 1)."""
+    """C3, C4: a* = b (1 - d) / [(1 - c)(1 - b) + b (1 - d)] (a* = 1 when c = 1, < 1 when c < 1)."""
     c, d, b = _f(c, d, b)
     return b * (1.0 - d) / ((1.0 - c) * (1.0 - b) + b * (1.0 - d))
 

@@ -137,7 +137,7 @@ CLAIMS: tuple[Claim, ...] = (
         (_CF + "c7_rounds_to_delta", _CF + "c7_total_rounds"),
         (
             _T_SIM + "test_c7_rounds_to_delta",
-            _T_SIM + "test_c7_eps_delta_bound",
+            _T_SIM + "test_c7_eps_delta_with_perfect_filter",
             _T_PROP + "test_c7_property",
         ),
         "fig2",
