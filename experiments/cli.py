@@ -9,6 +9,7 @@ from pathlib import Path
 
 from experiments import registry
 from experiments.config import override, parse_sets
+from experiments.devices import use_host_devices
 from experiments.driver import execute
 
 
@@ -74,6 +75,12 @@ def _cmd_reproduce(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    p.add_argument(
+        "--host-devices",
+        default="auto",
+        metavar="N",
+        help="CPU host devices for sharded sweeps: a count, or 'auto' (one per core)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
@@ -112,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        use_host_devices(args.host_devices)
         return args.fn(args)
     except ValueError as err:  # bad options: one clear line, no traceback
         if os.environ.get("EXPERIMENTS_DEBUG"):
