@@ -29,8 +29,9 @@ _SCRIPT = textwrap.dedent("""
 def _run(tmp_path, n_devices):
     path = tmp_path / f"out{n_devices}.npz"
     env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={n_devices}")
-    subprocess.run([sys.executable, "-c", _SCRIPT, str(path), str(n_devices)], check=True,
-                   env=env, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", _SCRIPT, str(path), str(n_devices)], check=True, env=env, timeout=300
+    )
     return np.load(path)
 
 
