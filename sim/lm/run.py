@@ -155,6 +155,7 @@ def run_round(
             )
             losses.append(loss)
             if on_step is not None:
+                loss.block_until_ready()  # so the display shows work done, not work queued
                 on_step((i + 1) * size)
     metrics["train_loss"] = jnp.mean(jnp.concatenate(losses)) if losses else jnp.nan
 
