@@ -37,8 +37,10 @@ def _decode(net, prompts, **kw):
 @pytest.mark.parametrize("greedy", [True, False])
 def test_kv_cache_equals_full_recomputation(net, prompts, greedy):
     key = jax.random.key(3)
-    tok_c, logits_c = _decode(net, prompts, key=key, greedy=greedy, use_cache=True)
-    tok_f, logits_f = _decode(net, prompts, key=key, greedy=greedy, use_cache=False)
+    # Full float32 matmuls, so the comparison also holds on accelerators that default to TF32.
+    with jax.default_matmul_precision("highest"):
+        tok_c, logits_c = _decode(net, prompts, key=key, greedy=greedy, use_cache=True)
+        tok_f, logits_f = _decode(net, prompts, key=key, greedy=greedy, use_cache=False)
     np.testing.assert_allclose(logits_c, logits_f, atol=1e-4, rtol=1e-4)
     np.testing.assert_array_equal(tok_c, tok_f)
 
@@ -47,9 +49,10 @@ def test_cached_logits_equal_a_plain_forward_pass(net, prompts):
     """Teacher forcing: the logits each decoded token was drawn from, recomputed by one causal
     pass over prompt + decoded answer (an independent reference)."""
     graphdef, params = net
-    tokens, logits = _decode(net, prompts, key=jax.random.key(1), temperature=1.5)
-    seq = jnp.concatenate([jnp.asarray(prompts), tokens], axis=1)
-    full, _ = model.apply(graphdef, params, seq[:, :-1])
+    with jax.default_matmul_precision("highest"):
+        tokens, logits = _decode(net, prompts, key=jax.random.key(1), temperature=1.5)
+        seq = jnp.concatenate([jnp.asarray(prompts), tokens], axis=1)
+        full, _ = model.apply(graphdef, params, seq[:, :-1])
     lp = prompts.shape[1]
     np.testing.assert_allclose(logits, full[:, lp - 1 :], atol=1e-4, rtol=1e-4)
 

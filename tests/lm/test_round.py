@@ -3,6 +3,8 @@ and the determinism of a whole round."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -105,6 +107,9 @@ def test_noisy_filter_and_weak_labels_have_their_rates(problems):
         _, _, metrics = _curate(problems, samples, params, _strategy(allocate.uniform), key=key)
         fprs.append(float(metrics["false_positive_rate"]))
         betas.append(float(metrics["label_correct_rate"]))
+        if key == 0:
+            traces = round_lib.curate._cache_size()
+    assert round_lib.curate._cache_size() == traces  # new keys, same trace
     n_wrong, n_labels = (~right).sum() * 30, P * M * 30
     assert abs(np.mean(fprs) - gamma) < 5 * np.sqrt(gamma * (1 - gamma) / n_wrong)
     assert abs(np.mean(betas) - beta) < 5 * np.sqrt(beta * (1 - beta) / n_labels)
@@ -137,3 +142,32 @@ def test_round_is_deterministic(tiny_setup):
     # and a different seed gives a different round
     _, c = run.run_round(tiny_setup, strategy, params, run.init_run_state(tiny_setup, seed=4))
     assert c["train_loss"] != a["train_loss"]
+
+
+def test_base_model_labeler_returns_its_pool(problems):
+    samples, right = _samples(problems, np.where(np.arange(P) < 20, 1.0, 0.0))
+    pool = jnp.asarray(np.random.default_rng(1).integers(0, 13, (P, M, task.answer_len(D))))
+    strategy = dataclasses.replace(
+        _strategy(allocate.focused), label_fn=round_lib.base_model_labels
+    )
+    assert strategy.needs_base_samples
+    params = make_params(filter_fpr=0.0, label_budget=P * M)
+    data, _, _ = round_lib.curate(
+        samples, problems, params, jnp.ones((P,)), pool, key=jax.random.key(0), strategy=strategy
+    )
+    seq = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)
+    np.testing.assert_array_equal(seq[..., task.prompt_len(D) :], pool)
+    labelled = np.asarray(data.weights)[P * K :].reshape(P, M).any(axis=1)
+    np.testing.assert_array_equal(labelled, ~right.any(axis=1))
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_restart_starts_each_round_from_the_base_model(tiny_setup, restart):
+    config = dataclasses.replace(tiny_setup.config, restart=restart)
+    setup = dataclasses.replace(tiny_setup, config=config)
+    strategy, params = run.make_strategy(config, "filter-only")
+    state = run.init_run_state(setup, seed=0)
+    for _ in range(2):
+        state, _ = run.run_round(setup, strategy, params, state)
+    # a restarted round trains a fresh optimizer from the base weights; a continued one goes on
+    assert int(state.train.step) == config.steps_per_round * (1 if restart else 2)

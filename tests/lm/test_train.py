@@ -45,8 +45,13 @@ def test_example_losses_match_reference(setup):
     np.testing.assert_allclose(got, _reference_losses(graphdef, params, tokens), rtol=1e-5)
 
 
+_grad_fn = jax.jit(
+    jax.grad(train.weighted_loss, argnums=1), static_argnums=0, static_argnames="prompt_len"
+)
+
+
 def _grads(graphdef, params, tokens, weights):
-    return jax.grad(train.weighted_loss, argnums=1)(
+    return _grad_fn(
         graphdef, params, tokens, jnp.asarray(weights, jnp.float32), prompt_len=task.prompt_len(D)
     )
 
