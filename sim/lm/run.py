@@ -55,18 +55,17 @@ def finetune_opt(config: TestbedConfig) -> train.OptConfig:
 def make_strategy(config: TestbedConfig, name: str) -> tuple[LMStrategy, Params]:
     """Resolves a strategy name to its static roles and traced hyper-parameters, once."""
     roles = strategy_roles(name)
-    filt = roles["filter"]
+    # A strategy that filters uses the config's filter: gamma-noisy (c = 1, d = gamma) by
+    # default, or a general (c, d) filter, or the perfect verifier.
+    filt = config.filter if roles["filter"] == "gamma" else roles["filter"]
     if filt == "gamma":
         filter_params = FILTERS["gamma"](config.gamma)
     elif filt == "general":
         filter_params = FILTERS["general"](config.filter_tpr, config.filter_fpr)
     else:
         filter_params = FILTERS[filt]()
-    allocation = roles["allocation"]
     strategy = LMStrategy(
-        allocate_fn=allocate.focused
-        if allocation == "focused"
-        else allocate.ALLOCATIONS[allocation],
+        allocate_fn=allocate.ALLOCATIONS[roles["allocation"]],
         label_fn=LABEL_FNS[config.labeler],
         mixture_fn=MIXTURE_FNS[roles["mixture"]],
         samples_per_prompt=config.samples_per_prompt,

@@ -146,3 +146,28 @@ def test_command_line_assignments_are_typed_and_checked():
         config_lib.with_assignments(base, ["betta=0.5"])
     with pytest.raises(ValueError, match="key=value"):
         config_lib.with_assignments(base, ["beta"])
+
+
+def test_strategies_resolve_to_the_simulator_roles():
+    from sim import allocate, mixtures
+    from sim.lm import round as round_lib
+
+    cfg = config_lib.preset("default")
+    s, p = run.make_strategy(cfg, "do-nothing")
+    assert s.allocate_fn is allocate.none and (float(p.filter_tpr), float(p.filter_fpr)) == (1, 1)
+    s, p = run.make_strategy(cfg, "boosting")
+    assert s.allocate_fn is allocate.focused and s.mixture_fn is mixtures.global_weights
+    assert float(p.filter_fpr) == pytest.approx(cfg.gamma) and float(p.alpha) == pytest.approx(
+        1 / 3
+    )
+    s, _ = run.make_strategy(cfg, "filter-only")
+    assert s.allocate_fn is allocate.none and s.mixture_fn is round_lib.replace_weights
+    s, _ = run.make_strategy(cfg, "boosting-uniform")
+    assert s.allocate_fn is allocate.uniform
+    general = config_lib.replace(cfg, filter="general", filter_tpr=0.8, filter_fpr=0.2)
+    _, p = run.make_strategy(general, "boosting")
+    assert (float(p.filter_tpr), float(p.filter_fpr)) == pytest.approx((0.8, 0.2))
+    _, p = run.make_strategy(config_lib.replace(cfg, filter="perfect"), "filter-only")
+    assert float(p.filter_fpr) == 0.0
+    with pytest.raises(ValueError, match="filter must be one of"):
+        config_lib.replace(cfg, filter="magic")
