@@ -43,7 +43,7 @@ def register(experiment: Experiment) -> Experiment:
 
 def experiments() -> dict[str, Experiment]:
     """All experiments, importing their modules on first use."""
-    from experiments import fig1_strategies, sim_run  # noqa: F401  (they register themselves)
+    from experiments import fig1_strategies, sim_run, testbed  # noqa: F401  (they register)
 
     return dict(_REGISTRY)
 

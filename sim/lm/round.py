@@ -147,7 +147,7 @@ def curate(
     accept = acceptance(correct, params.filter_tpr, params.filter_fpr)
     accepted = jax.random.uniform(k_filter, (p, k)) < accept
     n_drawn = jnp.full((p,), float(k))
-    n_rejected = n_drawn - jnp.sum(accepted, axis=-1)
+    n_rejected = n_drawn - jnp.sum(accepted, axis=-1).astype(n_drawn.dtype)
     stats = PromptStats(
         n_drawn=n_drawn,
         n_accepted=n_drawn - n_rejected,
@@ -165,7 +165,7 @@ def curate(
         mode=SAMPLED,
         labels_per_prompt=m,
     )
-    given = jnp.arange(m)[None, :] < n_labels[:, None]  # [P, m]
+    given = jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None]  # [P, m]
     labels = strategy.label_fn(problems, params, pool, key=k_label, m=m)
     label_correct = verify(labels, problems.digits[:, None])
     kept_labels = given
@@ -174,13 +174,18 @@ def curate(
         kept_labels = given & (jax.random.uniform(k_label_filter, (p, m)) < label_accept)
 
     # mix: per-example weights, so alpha is the weak data's share as in the paper
-    w_s, w_l = strategy.mixture_fn(jnp.sum(accepted), jnp.sum(kept_labels), params.alpha)
+    w_s, w_l = strategy.mixture_fn(
+        jnp.sum(accepted, dtype=jnp.float32), jnp.sum(kept_labels, dtype=jnp.float32), params.alpha
+    )
     data = train.TrainData(
         tokens=jnp.concatenate(
             [_sequences(problems.prompts, samples), _sequences(problems.prompts, labels)]
         ),
         weights=jnp.concatenate(
-            [(accepted * w_s).reshape(-1), (kept_labels * w_l).reshape(-1)]
+            [
+                jnp.where(accepted, w_s, 0.0).reshape(-1),
+                jnp.where(kept_labels, w_l, 0.0).reshape(-1),
+            ]
         ).astype(jnp.float32),
     )
 

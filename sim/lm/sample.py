@@ -89,7 +89,7 @@ def generate_with_logits(
 
 def clean(tokens: Array) -> Array:
     """Everything after the first EOS becomes PAD (the answer a verifier and a learner see)."""
-    is_eos = tokens == EOS
+    is_eos = (tokens == EOS).astype(jnp.int32)
     after = (jnp.cumsum(is_eos, axis=-1) - is_eos) > 0
     return jnp.where(after, PAD, tokens)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -146,7 +147,7 @@ def verify(answers: Array, digits: Array) -> Array:
     la = answers.shape[-1]
     is_eos = answers == EOS
     length = jnp.argmax(is_eos, axis=-1)  # first EOS; 0 when there is none (caught below)
-    pos = jnp.arange(la)
+    pos = jax.lax.broadcasted_iota(length.dtype, answers.shape, answers.ndim - 1)
     before = pos < length[..., None]
     well_formed = (
         jnp.any(is_eos, axis=-1)
@@ -160,6 +161,6 @@ def verify(answers: Array, digits: Array) -> Array:
 
 def answer_mask(answers: Array) -> Array:
     """Tokens that count in the loss: the answer up to and including its first EOS. [..., La]"""
-    is_eos = answers == EOS
+    is_eos = (answers == EOS).astype(jnp.int32)
     after = jnp.cumsum(is_eos, axis=-1) - is_eos  # EOS tokens strictly before this position
     return after == 0

@@ -16,9 +16,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from experiments import rundir
+from experiments.stats import t975
 from sim.lm.base import make_setup
 from sim.lm.config import TestbedConfig
 from sim.lm.run import run_one
@@ -33,15 +33,15 @@ def run_dir(out_dir, strategy: str, seed: int) -> Path:
     return Path(out_dir) / strategy / f"seed_{seed}"
 
 
-def mean_ci(values, level: float = 0.95) -> dict:
-    """Mean and two-sided t-interval over seeds (half-width 0 for one seed... reported NaN)."""
+def mean_ci(values) -> dict:
+    """Mean and two-sided 95% t-interval over seeds (half-width NaN for one seed)."""
     x = np.asarray(values, np.float64)
     n = x.size
     mean = float(np.mean(x))
     if n < 2:
         half = math.nan
     else:
-        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * np.std(x, ddof=1) / math.sqrt(n))
+        half = float(t975(n - 1) * np.std(x, ddof=1) / math.sqrt(n))
     return {
         "mean": mean,
         "ci_low": mean - half,
