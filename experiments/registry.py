@@ -43,7 +43,12 @@ def register(experiment: Experiment) -> Experiment:
 
 def experiments() -> dict[str, Experiment]:
     """All experiments, importing their modules on first use."""
-    from experiments import fig1_strategies, sim_run, testbed  # noqa: F401  (they register)
+    from experiments import (  # noqa: F401  (each module registers itself)
+        fig1_strategies,
+        fig8_testbed_quality,
+        sim_run,
+        testbed,
+    )
 
     return dict(_REGISTRY)
 

@@ -144,11 +144,12 @@ def train_base(
     return graphdef, state.params, np.concatenate(losses)
 
 
-def make_setup(config: TestbedConfig, out_dir, *, progress: bool = True) -> Setup:
-    """Builds the data and loads the cached base model from `<out_dir>/base`, training it
-    (and caching it) when there is none for this config."""
+def make_setup(config: TestbedConfig, out_dir, *, progress: bool = True, base_dir=None) -> Setup:
+    """Builds the data and loads the cached base model from `base_dir` (default
+    `<out_dir>/base`), training it (and caching it) when there is none for this config.
+    Runs that differ only in round options can share one `base_dir`."""
     data = make_data(config)
-    base_dir = Path(out_dir) / "base"
+    base_dir = Path(out_dir) / "base" if base_dir is None else Path(base_dir)
     model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
     graphdef, template = init_model(model_config, key=jax.random.key(0))
     cached = rundir.is_complete(base_dir) and rundir.config_matches(

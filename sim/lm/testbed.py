@@ -75,7 +75,7 @@ def summarize(config: TestbedConfig, metrics: dict, base_accuracy: float) -> dic
 
 
 def run_testbed(
-    config: TestbedConfig, out_dir, *, resume: bool = False, progress: bool = True
+    config: TestbedConfig, out_dir, *, resume: bool = False, progress: bool = True, base_dir=None
 ) -> dict:
     """Runs every strategy x seed of `config` into `out_dir` and writes the summaries.
 
@@ -86,6 +86,7 @@ def run_testbed(
         directory must hold a run of the same config. Otherwise every run starts afresh (the
         cached base model is reused when its config matches).
       progress: show a progress line (round, step, ETA) on stderr.
+      base_dir: where the base model is cached (default `<out_dir>/base`).
 
     Returns:
       The summary (as written to summary.json).
@@ -95,7 +96,7 @@ def run_testbed(
         if not rundir.config_matches(out_dir, EXPERIMENT, config):
             raise ValueError(f"{out_dir} holds a run of another config; cannot resume it")
     rundir.write_config(out_dir, EXPERIMENT, config)
-    setup = make_setup(config, out_dir, progress=progress)
+    setup = make_setup(config, out_dir, progress=progress, base_dir=base_dir)
 
     runs = [(s, seed) for s in config.strategies for seed in range(config.seeds)]
     todo = [r for r in runs if not (resume and rundir.is_complete(run_dir(out_dir, *r)))]
