@@ -46,6 +46,7 @@ def experiments() -> dict[str, Experiment]:
     from experiments import (  # noqa: F401  (each module registers itself)
         fig1_strategies,
         fig8_testbed_quality,
+        fig10_gap,
         sim_run,
         testbed,
     )
