@@ -43,7 +43,11 @@ def register(experiment: Experiment) -> Experiment:
 
 def experiments() -> dict[str, Experiment]:
     """All experiments, importing their modules on first use."""
-    from experiments import fig1_strategies, sim_run  # noqa: F401  (they register themselves)
+    from experiments import (  # noqa: F401  (they register themselves)
+        fig1_strategies,
+        fig2_rounds,
+        sim_run,
+    )
 
     return dict(_REGISTRY)
 
