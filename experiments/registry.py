@@ -46,6 +46,7 @@ def experiments() -> dict[str, Experiment]:
     from experiments import (  # noqa: F401  (they register themselves)
         fig1_strategies,
         fig2_rounds,
+        fig3_phase,
         sim_run,
     )
 
