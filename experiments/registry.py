@@ -47,6 +47,7 @@ def experiments() -> dict[str, Experiment]:
         fig1_strategies,
         fig2_rounds,
         fig3_phase,
+        fig4_collapse,
         sim_run,
     )
 
