@@ -48,6 +48,7 @@ def experiments() -> dict[str, Experiment]:
         fig2_rounds,
         fig3_phase,
         fig4_collapse,
+        fig5_focus,
         sim_run,
     )
 
