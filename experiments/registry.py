@@ -49,6 +49,7 @@ def experiments() -> dict[str, Experiment]:
         fig3_phase,
         fig4_collapse,
         fig5_focus,
+        fig9_labels,
         sim_run,
     )
 
