@@ -170,7 +170,7 @@ def report(run_dir: Path) -> list[dict]:
         rows.append(
             {
                 "k": k,
-                f"het. decay rate (fit, t ≤ {last})": f"{slope:.4f}",
+                "het. decay rate (fit)": f"{slope:.4f} (t ≤ {last})",
                 "log(1 − 1/k) (C1)": f"{np.log1p(-1 / k):.4f}" if k > 1 else "-inf",
                 f"fixed at 1 / at 0, t = {rounds}": f"{fixed1:.3f} ± {half1:.3f} / {fixed0:.3f}",
                 "limit a0 / 1 − a0": f"{a0:.3f} / {1 - a0:.3f}",
