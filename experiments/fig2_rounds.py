@@ -57,7 +57,7 @@ class Fig2Config:
     round where the seed-mean error is <= eps. Third panel, C7: filter-only rounds from accuracy
     a0 to error <= delta vs gamma, against log(odds_target/odds_0) / log(1/gamma).
     `base.rounds` must let the slowest configuration reach eps (checked).
-    Command: `python -m experiments run fig2` (about 30 s on 2 CPU cores).
+    Command: `python -m experiments run fig2` (about 30 s on 2 CPU cores, mostly the sampled sweep).
     """
 
     base: SimConfig = dataclasses.replace(

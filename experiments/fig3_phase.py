@@ -37,7 +37,7 @@ class Fig3Config:
     Middle: final mean accuracy after `limit_rounds` rounds over a (beta, c) grid with d = `d`,
     against the contours of C4's limit a* = b(1-d) / [(1-c)(1-b) + b(1-d)]. Right: slices of the
     middle panel at a few beta. One sharded `sim.sweep` per grid.
-    Command: `python -m experiments run fig3` (about 20 s on 2 CPU cores).
+    Command: `python -m experiments run fig3` (about 10 s on 2 CPU cores).
     """
 
     base: SimConfig = dataclasses.replace(

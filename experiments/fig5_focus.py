@@ -45,7 +45,7 @@ class Fig5Config:
     (eps, delta) criterion vs gamma with a gamma-noisy filter and a label per rejected sample,
     against the C5 + C7 estimate ln(U0/eps)/theta + log(1/delta)/log(1/gamma) — an estimate,
     not a bound: with gamma > 0 the adversary spends its correct answers on half-solved prompts.
-    Command: `python -m experiments run fig5` (about 20 s on 2 CPU cores).
+    Command: `python -m experiments run fig5` (about 15 s on 2 CPU cores).
     """
 
     base: SimConfig = C5_BASE

@@ -29,7 +29,7 @@ class Fig9Config:
     of n_prompts x labels_per_prompt; one sharded `sim.sweep` over the budgets per arm. x = labels
     spent so far, y = mean and greedy accuracy (95% bands over seeds); filter-only (no labels)
     and C2's ceiling D{a0 > 0} for filter-only are the references.
-    Command: `python -m experiments run fig9` (about 20 s on 2 CPU cores).
+    Command: `python -m experiments run fig9` (about 15 s on 2 CPU cores).
     """
 
     base: SimConfig = SimConfig(mode="sampled", seeds=8, rounds=15, beta=0.3, gamma=0.2)
