@@ -11,17 +11,10 @@ configurations are sharded over one host device per core (set before JAX starts)
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-
-def _use_all_cores() -> None:
-    """One host device per core, unless the user chose (must run before JAX's backend starts)."""
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" not in flags:
-        n = os.cpu_count() or 1
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
+from experiments.devices import use_host_devices
 
 
 def _best_of(fn, repeats: int) -> float:
@@ -34,7 +27,7 @@ def _best_of(fn, repeats: int) -> float:
 
 
 def main(small: bool = False) -> int:
-    _use_all_cores()
+    use_host_devices("auto")  # a no-op when the CLI has set it already
     import jax
     import numpy as np
 

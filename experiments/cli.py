@@ -9,6 +9,7 @@ from pathlib import Path
 
 from experiments import registry
 from experiments.config import override, parse_sets
+from experiments.devices import use_host_devices
 from experiments.driver import execute
 
 
@@ -62,7 +63,12 @@ def _cmd_bench(args) -> int:
         from experiments.bench_sim import main as bench
 
         return bench(small=args.small)
-    raise ValueError(f"bench target must be one of ['sim']; got {args.what!r}")
+    if args.what == "lm":
+        from experiments.bench_lm import bench_lm
+
+        bench_lm(args.size, repeats=1 if args.small else 3)
+        return 0
+    raise ValueError(f"bench target must be one of ['lm', 'sim']; got {args.what!r}")
 
 
 def _cmd_reproduce(args) -> int:
@@ -74,6 +80,12 @@ def _cmd_reproduce(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    p.add_argument(
+        "--host-devices",
+        default="auto",
+        metavar="N",
+        help="CPU host devices for sharded sweeps: a count, or 'auto' (one per core)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
@@ -88,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=None, help="number of seeds")
     run.add_argument("--out", default=None, help="run directory (default runs/NAME-PRESET)")
     run.add_argument("--force", action="store_true", help="overwrite a different config's run")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run from its checkpoints (also the default "
+        "whenever the directory holds the same config)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.set_defaults(fn=_cmd_run)
 
@@ -96,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     fig.set_defaults(fn=_cmd_figure)
 
     bench = sub.add_parser("bench", help="speed benchmarks (print their numbers)")
-    bench.add_argument("what", help="sim")
+    bench.add_argument("what", help="sim | lm")
     bench.add_argument("--small", action="store_true", help="a quick, smaller workload")
+    bench.add_argument("--size", default="small", help="lm: model size (tiny | small | base)")
     bench.set_defaults(fn=_cmd_bench)
 
     rep = sub.add_parser("reproduce", help="run every experiment, draw every figure, REPORT.md")
@@ -112,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        use_host_devices(args.host_devices)
         return args.fn(args)
     except ValueError as err:  # bad options: one clear line, no traceback
         if os.environ.get("EXPERIMENTS_DEBUG"):

@@ -51,6 +51,7 @@ def experiments() -> dict[str, Experiment]:
         fig5_focus,
         fig9_labels,
         sim_run,
+        testbed,
     )
 
     return dict(_REGISTRY)

@@ -1,58 +1,44 @@
-"""Statistics of runs: confidence intervals over seeds (Student t, no SciPy), first crossings."""
+"""Statistics of runs: 95% intervals over seeds (exact Student-t quantiles, no SciPy), first
+crossings of a threshold."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-# Two-sided 95% quantiles t_{0.975, df} for df = 1..30 (standard tables).
-_T975 = np.array(
-    [
-        12.706,
-        4.303,
-        3.182,
-        2.776,
-        2.571,
-        2.447,
-        2.365,
-        2.306,
-        2.262,
-        2.228,
-        2.201,
-        2.179,
-        2.160,
-        2.145,
-        2.131,
-        2.120,
-        2.110,
-        2.101,
-        2.093,
-        2.086,
-        2.080,
-        2.074,
-        2.069,
-        2.064,
-        2.060,
-        2.056,
-        2.052,
-        2.048,
-        2.045,
-        2.042,
-    ]
-)
-# Beyond 30: table points 40, 60, 120 and the normal limit, interpolated in 1/df.
-_TAIL_DF = np.array([30.0, 40.0, 60.0, 120.0, np.inf])
-_TAIL_T = np.array([2.042, 2.021, 2.000, 1.980, 1.960])
+
+def t_central_mass(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with integer df (Abramowitz & Stegun 26.7.3-4, exact)."""
+    theta = math.atan(t / math.sqrt(df))
+    s, c = math.sin(theta), math.cos(theta)
+    if df % 2:  # odd
+        if df == 1:
+            return 2 * theta / math.pi
+        term, total = c, c
+        for k in range(3, df - 1, 2):  # cos + (2/3) cos^3 + (2*4)/(3*5) cos^5 + ...
+            term *= (k - 1) / k * c * c
+            total += term
+        return 2 / math.pi * (theta + s * total)
+    term, total = 1.0, 1.0
+    for k in range(2, df - 1, 2):  # 1 + (1/2) cos^2 + (1*3)/(2*4) cos^4 + ...
+        term *= (k - 1) / k * c * c
+        total += term
+    return s * total
 
 
-def t975(df) -> float:
-    """The 0.975 quantile of Student's t with `df` degrees of freedom (df >= 1)."""
-    df = float(df)
-    if df < 1:
-        raise ValueError(f"df must be >= 1; got {df}")
-    if df <= 30 and df == int(df):
-        return float(_T975[int(df) - 1])
-    inv = np.where(np.isinf(_TAIL_DF), 0.0, 1.0 / _TAIL_DF)
-    return float(np.interp(1.0 / df, inv[::-1], _TAIL_T[::-1]))
+def t975(df: int) -> float:
+    """The 0.975 quantile of Student's t (two-sided 95%), by bisection on the exact CDF."""
+    if df != int(df) or df < 1:
+        raise ValueError(f"df must be an integer >= 1; got {df}")
+    lo, hi = 0.0, 20.0  # t_{0.975, 1} = 12.706
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if t_central_mass(mid, int(df)) < 0.95:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def mean_ci(x, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

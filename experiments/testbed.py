@@ -1,0 +1,69 @@
+"""`testbed`: the toy LLM (a Flax transformer) trained by the same round — figures 6 and 7.
+
+The config, presets and run loop live in `sim.lm`; this module registers them with the command
+line: `python -m experiments run testbed --preset default` (about 18 minutes on 2 CPU cores).
+An interrupted run continues from its per-round checkpoints when the same command is repeated
+(`--resume` says so explicitly).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments import paper, rundir
+from experiments.registry import Experiment, register
+from sim.lm import config as lm_config
+from sim.lm.testbed import SUMMARY_FILE, run_testbed
+
+
+def run(cfg: lm_config.TestbedConfig, run_dir: Path, *, progress: bool = True) -> None:
+    # The driver has checked that run_dir holds this config (or nothing): always resume.
+    run_testbed(cfg, run_dir, resume=True, progress=progress)
+
+
+def figure(run_dir: Path) -> list[Path]:
+    from figures import testbed
+
+    return testbed.draw_table(run_dir) + testbed.draw_rounds(run_dir)
+
+
+def _fmt(ci: dict) -> str:
+    half = ci["half_width"]  # None (JSON for NaN) with one seed
+    return f"{ci['mean']:.3f}" + (f" ± {half:.3f}" if half is not None else "")
+
+
+def report(run_dir: Path) -> list[dict]:
+    """Table 1 analogue: held-out accuracy after T rounds, mean ± 95% interval over seeds,
+    beside the paper's GSM8K numbers."""
+    s = rundir.read_json(run_dir / SUMMARY_FILE)
+    rows = [
+        {
+            "arm": "base model",
+            "accuracy (ours)": f"{s['base_accuracy']:.3f}",
+            "paper (GSM8K)": f"{paper.TABLE1['base'][0]:.3f}",
+        }
+    ]
+    for name, ci in s["final_accuracy"].items():
+        ref = paper.TABLE1.get(name)
+        ref_text = "—" if ref is None else f"{ref[0]:.3f}" + (f" ± {ref[1]:.3f}" if ref[1] else "")
+        rows.append({"arm": name, "accuracy (ours)": _fmt(ci), "paper (GSM8K)": ref_text})
+    for name, ci in s["gaps"].items():
+        rows.append({"arm": f"gap: {name}", "accuracy (ours)": _fmt(ci), "paper (GSM8K)": "—"})
+    return rows
+
+
+register(
+    Experiment(
+        name="testbed",
+        summary="toy LLM trained by the round: Table 1 analogue, accuracy per round (fig6, fig7)",
+        presets={
+            "tiny": lm_config.PRESETS["tiny"],
+            "default": lm_config.PRESETS["default"],
+            "gpu": lm_config.PRESETS["gpu"],
+            "large": lm_config.PRESETS["gpu"],
+        },
+        run=run,
+        figure=figure,
+        report=report,
+    )
+)

@@ -1,0 +1,180 @@
+"""The fixed parts of a testbed config: the data sets and the base model, trained once and cached.
+
+The paper's base model is a fixed pre-trained model and seeds vary only the rounds; here the
+base model is trained from scratch on a seed set of easy sums (`seed_difficulty`), once per
+config, and cached in `<out>/base/`: a later run (any strategy, seed or resumption) loads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from experiments import rundir
+from sim.lm import checkpoint, task, train
+from sim.lm.config import TestbedConfig
+from sim.lm.model import ModelConfig, init_model
+from sim.lm.round import RoundProblems, evaluate
+
+# The config fields the base model depends on (the cache key); round options are not among them.
+BASE_FIELDS = (
+    "max_digits",
+    "data_seed",
+    "seed_difficulty",
+    "n_seed_examples",
+    "model_size",
+    "base_steps",
+    "base_lr",
+    "base_seed",
+    "batch_size",
+)
+PARAMS_FILE = "params.msgpack"
+BASE_WARMUP = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What every run of a config shares: data, the model's graph, the base model and its score.
+
+    Not a pytree: a plain holder the run loop reads from.
+    """
+
+    config: TestbedConfig
+    model_config: ModelConfig
+    graphdef: nnx.GraphDef
+    base_params: nnx.State
+    train: RoundProblems  # the round's training prompts
+    test: RoundProblems  # held-out prompts
+    base_metrics: dict  # the base model's held-out accuracy (round 0 of every run)
+
+
+def device_problems(p: task.Problems) -> RoundProblems:
+    return RoundProblems(
+        prompts=jnp.asarray(p.prompts),
+        answers=jnp.asarray(p.answers),
+        digits=jnp.asarray(p.digits),
+        wrong=jnp.asarray(p.wrong),
+        difficulty=jnp.asarray(p.difficulty),
+    )
+
+
+def make_data(config: TestbedConfig) -> dict[str, task.Problems]:
+    """The seed set (base model), training prompts and held-out test prompts: fixed by
+    `data_seed`, each from its own NumPy stream."""
+    d = config.max_digits
+    uniform = task.uniform_difficulty(d)
+    return {
+        "seed": task.make_problems(
+            config.n_seed_examples,
+            max_digits=d,
+            difficulty_weights=config.seed_difficulty,
+            seed=(config.data_seed, 0),
+        ),
+        "train": task.make_problems(
+            config.n_train_prompts,
+            max_digits=d,
+            difficulty_weights=uniform,
+            seed=(config.data_seed, 1),
+        ),
+        "test": task.make_problems(
+            config.n_test_prompts,
+            max_digits=d,
+            difficulty_weights=uniform,
+            seed=(config.data_seed, 2),
+        ),
+    }
+
+
+def base_config(config: TestbedConfig) -> dict:
+    return {name: getattr(config, name) for name in BASE_FIELDS}
+
+
+def base_opt(config: TestbedConfig) -> train.OptConfig:
+    return train.OptConfig(
+        lr=config.base_lr,
+        weight_decay=config.weight_decay,
+        warmup_steps=min(BASE_WARMUP, config.base_steps // 10),
+        decay_steps=config.base_steps,
+    )
+
+
+def chunk_size(n_steps: int, at_most: int = 50) -> int:
+    """The largest divisor of n_steps not above `at_most`: equal chunks, one compilation."""
+    return max(d for d in range(1, min(n_steps, at_most) + 1) if n_steps % d == 0)
+
+
+def train_base(
+    config: TestbedConfig, seed_set: task.Problems, *, progress: rundir.Progress | None = None
+) -> tuple[nnx.GraphDef, nnx.State, np.ndarray]:
+    """Trains the base model from scratch on the seed set (uniform weights, cosine schedule).
+
+    Returns:
+      (graphdef, params, training loss per step [base_steps]).
+    """
+    model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
+    key_init, key_train = jax.random.split(jax.random.key(config.base_seed))
+    graphdef, params = init_model(model_config, key=key_init)
+    opt = base_opt(config)
+    state = train.init_train_state(params, opt)
+    data = train.TrainData(
+        tokens=jnp.concatenate([seed_set.prompts, seed_set.answers], axis=1),
+        weights=jnp.ones((seed_set.prompts.shape[0],), jnp.float32),
+    )
+    size = chunk_size(config.base_steps)
+    losses = []
+    for i in range(config.base_steps // size):
+        state, loss = train.train_chunk(
+            graphdef,
+            opt,
+            state,
+            data,
+            key=jax.random.fold_in(key_train, i),
+            n_steps=size,
+            batch_size=config.batch_size,
+            prompt_len=task.prompt_len(config.max_digits),
+        )
+        losses.append(np.asarray(loss))
+        if progress is not None:
+            progress.update((i + 1) * size, f"base model, loss {float(loss[-1]):.3f}")
+    return graphdef, state.params, np.concatenate(losses)
+
+
+def make_setup(config: TestbedConfig, out_dir, *, progress: bool = True) -> Setup:
+    """Builds the data and loads the cached base model from `<out_dir>/base`, training it
+    (and caching it) when there is none for this config."""
+    data = make_data(config)
+    base_dir = Path(out_dir) / "base"
+    model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
+    graphdef, template = init_model(model_config, key=jax.random.key(0))
+    cached = rundir.is_complete(base_dir) and rundir.config_matches(
+        base_dir, "testbed-base", base_config(config)
+    )
+    if cached:
+        params, _ = checkpoint.load(base_dir / PARAMS_FILE, template)
+    else:
+        (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
+        bar = rundir.Progress(config.base_steps, "base model", enabled=progress)
+        rundir.write_config(base_dir, "testbed-base", base_config(config))
+        graphdef, params, losses = train_base(config, data["seed"], progress=bar)
+        bar.close()
+        checkpoint.save(base_dir / PARAMS_FILE, params)
+        rundir.atomic_write_json(base_dir / rundir.METRICS_FILE, {"train_loss": losses})
+        rundir.mark_complete(base_dir)
+    test = device_problems(data["test"])
+    base_metrics = evaluate(
+        graphdef, params, test, n_difficulties=config.max_digits, chunk=config.sample_chunk
+    )
+    return Setup(
+        config=config,
+        model_config=model_config,
+        graphdef=graphdef,
+        base_params=params,
+        train=device_problems(data["train"]),
+        test=test,
+        base_metrics={k: np.asarray(v) for k, v in base_metrics.items()},
+    )

@@ -1,0 +1,173 @@
+"""The round's curation (filter, allocation, labels, mixture weights) against NumPy references,
+and the determinism of a whole round."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from sim import allocate
+from sim.lm import round as round_lib
+from sim.lm import run, task
+from sim.lm.base import device_problems
+from sim.types import make_params
+
+D = 3
+P, K, M = 40, 6, 3
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return device_problems(
+        task.make_problems(P, max_digits=D, difficulty_weights=(1, 1, 1), seed=5)
+    )
+
+
+def _samples(problems, right_prob: np.ndarray, seed=0):
+    """[P, K, La] answers, sample j of prompt x right iff u < right_prob[x]."""
+    rng = np.random.default_rng(seed)
+    right = rng.random((P, K)) < right_prob[:, None]
+    ans = np.where(
+        right[..., None], np.asarray(problems.answers)[:, None], np.asarray(problems.wrong)[:, None]
+    )
+    return jnp.asarray(ans), right
+
+
+def _strategy(allocate_fn, mixture="global", **kw):
+    return round_lib.LMStrategy(
+        allocate_fn=allocate_fn,
+        label_fn=round_lib.stochastic_labels,
+        mixture_fn=round_lib.MIXTURE_FNS[mixture],
+        samples_per_prompt=K,
+        labels_per_prompt=M,
+        **kw,
+    )
+
+
+def _curate(problems, samples, params, strategy, key=0):
+    return round_lib.curate(
+        samples,
+        problems,
+        params,
+        jnp.ones((P,)),
+        jnp.zeros((P, M, task.answer_len(D)), jnp.int32),
+        key=jax.random.key(key),
+        strategy=strategy,
+    )
+
+
+def test_perfect_filter_focused_labels_and_global_weights(problems):
+    right_prob = np.where(np.arange(P) < 25, 0.5, 0.0)  # prompts 25.. are never solved
+    samples, right = _samples(problems, right_prob)
+    alpha, budget = 0.25, 12  # 12 labels = 4 prompts of m = 3, fewer than the hard set
+    params = make_params(beta=0.5, alpha=alpha, label_budget=budget, filter_tpr=1.0, filter_fpr=0.0)
+    data, _, metrics = _curate(problems, samples, params, _strategy(allocate.focused))
+
+    w = np.asarray(data.weights)
+    w_samples, w_labels = w[: P * K].reshape(P, K), w[P * K :].reshape(P, M)
+    np.testing.assert_array_equal(w_samples > 0, right)  # perfect filter keeps exactly the right
+    hard = ~right.any(axis=1)
+    labelled = (w_labels > 0).any(axis=1)
+    assert labelled.sum() == budget // M and np.all(hard[labelled])  # labels only on P-
+    assert np.all((w_labels > 0).sum(axis=1)[labelled] == M)
+    n_s, n_l = right.sum(), budget
+    np.testing.assert_allclose(w_samples[right], (1 - alpha) / n_s, rtol=1e-6)
+    np.testing.assert_allclose(w_labels[w_labels > 0], alpha / n_l, rtol=1e-6)
+    np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(metrics["hard_fraction"], hard.mean())
+    np.testing.assert_allclose(metrics["pass_at_k"], right.any(axis=1).mean())
+    np.testing.assert_allclose(metrics["false_positive_rate"], 0.0)
+    assert float(metrics["labels_round"]) == budget
+    # the training sequences are prompt + answer
+    seq = np.asarray(data.tokens).reshape(-1, task.seq_len(D))[: P * K].reshape(P, K, -1)
+    np.testing.assert_array_equal(seq[:, 0, : task.prompt_len(D)], problems.prompts)
+    np.testing.assert_array_equal(seq[..., task.prompt_len(D) :], samples)
+
+
+def test_no_filter_keeps_everything_and_replace_weights_are_equal(problems):
+    samples, _ = _samples(problems, np.full(P, 0.3))
+    params = make_params(filter_tpr=1.0, filter_fpr=1.0, label_budget=0)
+    data, _, metrics = _curate(problems, samples, params, _strategy(allocate.none, "replace"))
+    w = np.asarray(data.weights)
+    assert np.all(w[: P * K] == 1.0) and np.all(w[P * K :] == 0.0)
+    assert float(metrics["acceptance_rate"]) == 1.0 and float(metrics["labels_round"]) == 0
+
+
+def test_noisy_filter_and_weak_labels_have_their_rates(problems):
+    """gamma and beta realised within 5 standard errors over many prompts' worth of draws."""
+    samples, right = _samples(problems, np.full(P, 0.2))
+    gamma, beta = 0.3, 0.4
+    params = make_params(beta=beta, filter_fpr=gamma, label_budget=P * M)
+    fprs, betas = [], []
+    for key in range(30):
+        _, _, metrics = _curate(problems, samples, params, _strategy(allocate.uniform), key=key)
+        fprs.append(float(metrics["false_positive_rate"]))
+        betas.append(float(metrics["label_correct_rate"]))
+        if key == 0:
+            traces = round_lib.curate._cache_size()
+    assert round_lib.curate._cache_size() == traces  # new keys, same trace
+    n_wrong, n_labels = (~right).sum() * 30, P * M * 30
+    assert abs(np.mean(fprs) - gamma) < 5 * np.sqrt(gamma * (1 - gamma) / n_wrong)
+    assert abs(np.mean(betas) - beta) < 5 * np.sqrt(beta * (1 - beta) / n_labels)
+
+
+def test_uniform_allocation_ignores_the_hard_set(problems):
+    right_prob = np.where(np.arange(P) < 30, 1.0, 0.0)
+    samples, _ = _samples(problems, right_prob)
+    params = make_params(filter_fpr=0.0, label_budget=5 * M)
+    chosen = []
+    for key in range(20):
+        data, _, _ = _curate(problems, samples, params, _strategy(allocate.uniform), key=key)
+        labelled = np.asarray(data.weights)[P * K :].reshape(P, M).any(axis=1)
+        assert labelled.sum() == 5
+        chosen.append(labelled)
+    # over 20 rounds the solved prompts 0..29 get labels too (focused would never label them)
+    assert np.any(np.asarray(chosen)[:, :30])
+
+
+def test_round_is_deterministic(tiny_setup):
+    strategy, params = run.make_strategy(tiny_setup.config, "boosting")
+    state = run.init_run_state(tiny_setup, seed=3)
+    a_state, a = run.run_round(tiny_setup, strategy, params, state)
+    b_state, b = run.run_round(tiny_setup, strategy, params, state)
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+    for x, y in zip(jax.tree.leaves(a_state), jax.tree.leaves(b_state), strict=True):
+        np.testing.assert_array_equal(x, y)
+    # and a different seed gives a different round
+    _, c = run.run_round(tiny_setup, strategy, params, run.init_run_state(tiny_setup, seed=4))
+    assert c["train_loss"] != a["train_loss"]
+
+
+def test_base_model_labeler_returns_its_pool(problems):
+    samples, right = _samples(problems, np.where(np.arange(P) < 20, 1.0, 0.0))
+    pool = jnp.asarray(np.random.default_rng(1).integers(0, 13, (P, M, task.answer_len(D))))
+    strategy = dataclasses.replace(
+        _strategy(allocate.focused), label_fn=round_lib.base_model_labels
+    )
+    assert strategy.needs_base_samples
+    params = make_params(filter_fpr=0.0, label_budget=P * M)
+    data, _, _ = round_lib.curate(
+        samples, problems, params, jnp.ones((P,)), pool, key=jax.random.key(0), strategy=strategy
+    )
+    seq = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)
+    np.testing.assert_array_equal(seq[..., task.prompt_len(D) :], pool)
+    labelled = np.asarray(data.weights)[P * K :].reshape(P, M).any(axis=1)
+    np.testing.assert_array_equal(labelled, ~right.any(axis=1))
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_restart_starts_each_round_from_the_base_model(tiny_setup, restart):
+    config = dataclasses.replace(tiny_setup.config, restart=restart)
+    setup = dataclasses.replace(tiny_setup, config=config)
+    strategy, params = run.make_strategy(config, "filter-only")
+    state = run.init_run_state(setup, seed=0)
+    for _ in range(2):
+        state, _ = run.run_round(setup, strategy, params, state)
+    # a restarted round trains a fresh optimizer from the base weights; a continued one goes on
+    assert int(state.train.step) == config.steps_per_round * (1 if restart else 2)

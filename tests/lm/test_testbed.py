@@ -1,0 +1,176 @@
+"""Runs: the tiny preset end to end, resumption equal to no interruption, option validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import numpy as np
+import pytest
+
+from experiments import rundir
+from sim.lm import checkpoint, run, testbed
+from sim.lm import config as config_lib
+from sim.lm.base import make_setup
+
+
+def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
+    summary = testbed.run_testbed(tiny_config, tiny_dir, progress=False)
+    metrics = rundir.read_json(tiny_dir / "metrics.json")
+    seeds, rounds = tiny_config.seeds, tiny_config.rounds
+    assert set(metrics) == set(tiny_config.strategies)
+    for per in metrics.values():
+        assert np.asarray(per["test_accuracy"]).shape == (seeds, rounds + 1)
+        by = np.asarray(per["test_accuracy_by_difficulty"])
+        assert by.shape == (seeds, rounds + 1, tiny_config.max_digits)
+        # round 0 is the base model in every run
+        assert per["test_accuracy"][0][0] == pytest.approx(summary["base_accuracy"])
+        assert per["labels_spent"][0][0] == 0
+    assert set(summary["final_accuracy"]) == set(tiny_config.strategies)
+    assert "boosting - filter-only" in summary["gaps"]
+    cfg = rundir.read_json(tiny_dir / "config.json")
+    assert cfg["config"]["rounds"] == rounds and "versions" in cfg["environment"]
+    for s in tiny_config.strategies:
+        assert rundir.is_complete(tiny_dir / s / "seed_0")
+    # the base model is cached: a second setup loads it instead of training it again
+    mtime = (tiny_dir / "base" / "params.msgpack").stat().st_mtime_ns
+    again = make_setup(tiny_config, tiny_dir, progress=False)
+    assert (tiny_dir / "base" / "params.msgpack").stat().st_mtime_ns == mtime
+    for x, y in zip(
+        jax.tree.leaves(again.base_params), jax.tree.leaves(tiny_setup.base_params), strict=True
+    ):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_resume_equals_no_interruption(tiny_setup, tmp_path):
+    whole = run.run_one(tiny_setup, "boosting", 1, tmp_path / "whole")
+    part = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", stop_after_round=1)
+    assert part["test_accuracy"].shape == (2,)
+    assert not rundir.is_complete(tmp_path / "part")
+    resumed = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
+    assert whole.keys() == resumed.keys()
+    exact = jax.default_backend() == "cpu"  # accelerators may reduce in another order
+    for name in whole:
+        if exact:
+            np.testing.assert_array_equal(whole[name], resumed[name])  # NaN == NaN here
+        else:
+            assert whole[name].shape == resumed[name].shape
+    like = run.init_run_state(tiny_setup, 0)
+    a, _ = checkpoint.load(tmp_path / "whole" / run.CHECKPOINT_FILE, like)
+    b, _ = checkpoint.load(tmp_path / "part" / run.CHECKPOINT_FILE, like)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        if exact:
+            np.testing.assert_array_equal(x, y)  # parameters, optimizer, key: bit-identical
+        else:
+            np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-5)
+    # resuming a finished run reads it back
+    again = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
+    np.testing.assert_array_equal(again["test_accuracy"], whole["test_accuracy"])
+
+
+def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
+    testbed.run_testbed(tiny_config, tiny_dir, progress=False, resume=True)  # all done: no work
+    other = config_lib.replace(tiny_config, beta=0.9)
+    with pytest.raises(ValueError, match="another config"):
+        testbed.run_testbed(other, tiny_dir, progress=False, resume=True)
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        (dict(beta=0.0), r"beta must lie in \(0.0, 1.0\]"),
+        (dict(gamma=1.0), r"gamma must lie in \[0.0, 1.0\)"),
+        (dict(alpha=1.5), "alpha"),
+        (dict(rounds=0), r"rounds must be an integer in \[1, inf\]"),
+        (dict(samples_per_prompt=2.5), "samples_per_prompt"),
+        (dict(max_digits=9), r"max_digits must be an integer in \[2, 8\]"),
+        (dict(seed_difficulty=(1.0, 1.0)), "seed_difficulty must be a tuple of 5"),
+        (dict(model_size="huge"), "model_size must be one of"),
+        (dict(labeler="oracle"), "labeler must be one of"),
+        (dict(strategies=("boosting", "magic")), "strategies must be one of"),
+        (dict(restart="yes"), "restart must be true or false"),
+        (dict(lr=-1.0), r"lr must be a number in \(0, inf\)"),
+        (dict(no_such_option=1), "unknown option 'no_such_option'"),
+    ],
+)
+def test_bad_options_fail_clearly(changes, match):
+    with pytest.raises(ValueError, match=match):
+        config_lib.replace(config_lib.preset("default"), **changes)
+
+
+def test_presets_are_valid_and_documented():
+    assert set(config_lib.PRESETS) == {"tiny", "default", "gpu"}
+    default = config_lib.preset("default")
+    assert (default.rounds, default.samples_per_prompt, default.seeds) == (5, 8, 5)
+    assert default.alpha == pytest.approx(1 / 3)
+    assert default.seed_difficulty[-1] == 0.0  # the hardest difficulty is never taught
+    assert "python -m experiments run testbed" in config_lib.TestbedConfig.__doc__
+    with pytest.raises(ValueError, match="preset"):
+        config_lib.preset("huge")
+    assert dataclasses.is_dataclass(default)
+
+
+def test_mean_ci_is_the_t_interval():
+    x = [0.1, 0.3, 0.2, 0.4, 0.25]
+    got = testbed.mean_ci(x)
+    half = 2.7764451051977987 * np.std(x, ddof=1) / math.sqrt(5)  # t_{0.975, 4}
+    assert got["mean"] == pytest.approx(0.25)
+    assert got["half_width"] == pytest.approx(half)
+    assert math.isnan(testbed.mean_ci([0.5])["half_width"])
+
+
+def test_command_line_assignments_are_typed_and_checked():
+    from experiments.config import override, parse_sets
+
+    base = config_lib.preset("default")
+
+    def assign(items):
+        return override(base, parse_sets(items))
+
+    got = assign(
+        [
+            "beta=0.5",
+            "rounds=3",
+            "restart=true",
+            "strategies=boosting,filter-only",
+            "seed_difficulty=1,1,1,0,0",
+            "labeler=base",
+        ]
+    )
+    assert (got.beta, got.rounds, got.restart, got.labeler) == (0.5, 3, True, "base")
+    assert got.strategies == ("boosting", "filter-only")
+    assert got.seed_difficulty == (1.0, 1.0, 1.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="rounds must be an integer"):
+        assign(["rounds=three"])
+    with pytest.raises(ValueError, match=r"beta must lie in"):
+        assign(["beta=2"])
+    with pytest.raises(ValueError, match="unknown option 'betta'"):
+        assign(["betta=0.5"])
+    with pytest.raises(ValueError, match="key=value"):
+        assign(["beta"])
+
+
+def test_strategies_resolve_to_the_simulator_roles():
+    from sim import allocate, mixtures
+    from sim.lm import round as round_lib
+
+    cfg = config_lib.preset("default")
+    s, p = run.make_strategy(cfg, "do-nothing")
+    assert s.allocate_fn is allocate.none and (float(p.filter_tpr), float(p.filter_fpr)) == (1, 1)
+    s, p = run.make_strategy(cfg, "boosting")
+    assert s.allocate_fn is allocate.focused and s.mixture_fn is mixtures.global_weights
+    assert float(p.filter_fpr) == pytest.approx(cfg.gamma) and float(p.alpha) == pytest.approx(
+        1 / 3
+    )
+    s, _ = run.make_strategy(cfg, "filter-only")
+    assert s.allocate_fn is allocate.none and s.mixture_fn is round_lib.replace_weights
+    s, _ = run.make_strategy(cfg, "boosting-uniform")
+    assert s.allocate_fn is allocate.uniform
+    general = config_lib.replace(cfg, filter="general", filter_tpr=0.8, filter_fpr=0.2)
+    _, p = run.make_strategy(general, "boosting")
+    assert (float(p.filter_tpr), float(p.filter_fpr)) == pytest.approx((0.8, 0.2))
+    _, p = run.make_strategy(config_lib.replace(cfg, filter="perfect"), "filter-only")
+    assert float(p.filter_fpr) == 0.0
+    with pytest.raises(ValueError, match="filter must be one of"):
+        config_lib.replace(cfg, filter="magic")
