@@ -35,6 +35,9 @@ class Experiment:
 
 _REGISTRY: dict[str, Experiment] = {}
 
+# The order of `list` and `reproduce`: by figure number (the testbed draws figures 6 and 7).
+ORDER = ("sim", "fig1", "fig2", "fig3", "fig4", "fig5", "testbed", "fig8", "fig9", "fig10")
+
 
 def register(experiment: Experiment) -> Experiment:
     _REGISTRY[experiment.name] = experiment
@@ -45,13 +48,19 @@ def experiments() -> dict[str, Experiment]:
     """All experiments, importing their modules on first use."""
     from experiments import (  # noqa: F401  (each module registers itself)
         fig1_strategies,
+        fig2_rounds,
+        fig3_phase,
+        fig4_collapse,
+        fig5_focus,
         fig8_testbed_quality,
+        fig9_labels,
         fig10_gap,
         sim_run,
         testbed,
     )
 
-    return dict(_REGISTRY)
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return dict(sorted(_REGISTRY.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def get(name: str) -> Experiment:

@@ -1,4 +1,5 @@
-"""Confidence intervals over seeds: Student-t quantiles computed exactly, no SciPy needed."""
+"""Statistics of runs: 95% intervals over seeds (exact Student-t quantiles, no SciPy), first
+crossings of a threshold."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def mean_ci(x, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
         return mean, np.zeros_like(mean)
     sem = np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
     return mean, t975(n - 1) * sem
+
+
+def first_at_or_below(x, threshold, axis: int = -1) -> np.ndarray:
+    """Index of the first entry along `axis` that is <= `threshold`; NaN where none is.
+
+    Used for "rounds to eps": with x a per-round curve [..., T + 1], the round it first
+    reaches the threshold (NaN: not within the rounds run). A NaN entry never counts.
+    """
+    below = np.asarray(x, dtype=np.float64) <= threshold
+    first = np.argmax(below, axis=axis).astype(np.float64)
+    return np.where(np.any(below, axis=axis), first, np.nan)

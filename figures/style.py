@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
@@ -25,6 +26,13 @@ COLORS = {
 
 def color(name: str) -> str:
     return COLORS.get(name.split()[0], "black")
+
+
+def sequential(n: int, cmap: str = "viridis") -> list:
+    """`n` colours along a sequential colormap (ordered parameters: beta, gamma, k, budgets),
+    stopping short of its pale end so every curve stays visible on white."""
+    colormap = plt.get_cmap(cmap)
+    return [colormap(x) for x in np.linspace(0.0, 0.85, n)] if n > 1 else [colormap(0.0)]
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.6):

@@ -83,7 +83,7 @@ CLAIMS: tuple[Claim, ...] = (
             _T_SIM + "test_c3_sampled_mean",
             _T_PROP + "test_c3_property",
         ),
-        "fig1, fig2",
+        "fig1, fig2, fig3",
     ),
     Claim(
         "C4",
@@ -140,7 +140,7 @@ CLAIMS: tuple[Claim, ...] = (
             _T_SIM + "test_c7_eps_delta_with_perfect_filter",
             _T_PROP + "test_c7_property",
         ),
-        "fig2",
+        "fig2, fig5",
     ),
 )
 

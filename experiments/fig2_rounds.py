@@ -1,0 +1,288 @@
+"""`fig2`: rounds to eps vs beta for several gamma (C3), and the filter's amplification (C7)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+
+import sim
+from experiments import rundir
+from experiments.config import SimConfig, override
+from experiments.registry import Experiment, register
+from experiments.stats import first_at_or_below, mean_ci
+from theory import closed_forms as cf
+
+# C3's analysable form: gamma-noisy filter, one stochastic weak label per rejected sample.
+BOOSTING_REPLACE = SimConfig(
+    strategy="boosting", mixture="replace", allocation="rejected", labeler="stochastic"
+)
+
+
+def check_analysable(base: SimConfig, what: str) -> None:
+    """Raises ValueError unless `base` is the form C3 solves (the figure's theory needs it)."""
+    r = base.resolved()
+    want = dict(
+        filter="gamma",
+        allocation="rejected",
+        mixture="replace",
+        labeler="stochastic",
+        learner="strong",
+        restart=False,
+        filter_labels=False,
+    )
+    for key, value in want.items():
+        if getattr(r, key) != value:
+            raise ValueError(
+                f"{what}: {key} must be {value!r} (C3's form); got {getattr(r, key)!r}"
+            )
+    if r.label_budget < r.n_prompts * r.samples_per_prompt:
+        raise ValueError(
+            f"{what}: label_budget must be >= n_prompts * samples_per_prompt = "
+            f"{r.n_prompts * r.samples_per_prompt} so that it never binds; got {r.label_budget}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig2Config:
+    """Figure 2 (FRAMEWORK.md §7.2): rounds to eps vs beta for several gamma (C3, C7).
+
+    Boosting in C3's analysable form (gamma-noisy filter c = 1, d = gamma; a stochastic weak label
+    per rejected sample; replace mixture), expected mode, the whole (beta, gamma) grid in one
+    sharded `sim.sweep`. Measured: the first round with error <= eps on every prompt (`max_error`)
+    and with mean error <= eps, against the exact count ceil(ln(e0/eps) / -ln(1 - (1-gamma)beta))
+    and the bound ln(e0/eps) / ((1-gamma) beta). Sampled mode (`base.seeds` rollouts): the first
+    round where the seed-mean error is <= eps. Third panel, C7: filter-only rounds from accuracy
+    a0 to error <= delta vs gamma, against log(odds_target/odds_0) / log(1/gamma).
+    `base.rounds` must let the slowest configuration reach eps (checked).
+    Command: `python -m experiments run fig2` (about 30 s on 2 CPU cores, mostly the sampled sweep).
+    """
+
+    base: SimConfig = dataclasses.replace(
+        BOOSTING_REPLACE, n_prompts=256, n_responses=16, rounds=370, seeds=8
+    )
+    betas: tuple[float, ...] = (0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45, 0.65, 0.9)
+    gammas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
+    eps: float = 0.01
+    sampled: bool = True  # also run sampled mode over the same grid
+    # C7 panel: filter-only from accuracy a0 (one prompt each) until the error is <= delta.
+    amp_accuracies: tuple[float, ...] = (0.01, 0.1, 0.5)
+    amp_gammas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+    amp_delta: float = 0.01
+
+    def __post_init__(self):
+        check_analysable(self.base, "fig2 base")
+        for name in ("betas", "gammas", "amp_accuracies", "amp_gammas"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must list at least one value")
+        for beta in self.betas:
+            if not 0 < beta < 1:
+                raise ValueError(f"betas must lie in (0, 1); got {beta}")
+        for gamma in self.gammas:
+            if not 0 <= gamma < 1:
+                raise ValueError(f"gammas must lie in [0, 1); got {gamma}")
+        for gamma in self.amp_gammas:
+            if not 0 < gamma < 1:
+                raise ValueError(f"amp_gammas must lie in (0, 1); got {gamma}")
+        for a0 in self.amp_accuracies:
+            if not 0 < a0 < 1:
+                raise ValueError(f"amp_accuracies must lie in (0, 1); got {a0}")
+        for name in ("eps", "amp_delta"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must lie in (0, 1); got {getattr(self, name)}")
+        need = self.rounds_needed()
+        if self.base.rounds < need:
+            raise ValueError(
+                f"rounds must be >= {need} for the slowest (beta, gamma) to reach eps = {self.eps} "
+                f"(the C3 bound with e0 = 1) and every a0 to reach delta; got {self.base.rounds}"
+            )
+
+    def rounds_needed(self) -> int:
+        """Rounds that guarantee every configuration reaches its target (C3 bound, e0 <= 1)."""
+        slowest = float(cf.c3_rounds_to_epsilon(1.0, self.eps, max(self.gammas), min(self.betas)))
+        amp = np.asarray(
+            cf.c7_rounds_to_delta(
+                min(self.amp_accuracies), self.amp_delta, 1.0, max(self.amp_gammas)
+            )
+        )
+        return max(math.ceil(slowest - 1e-9), int(amp)) + 1
+
+
+def _task_errors(task: sim.Task) -> tuple[float, float]:
+    """(max_x e_0(x), E_D[e_0(x)]) in float64."""
+    e0 = np.where(np.asarray(task.correct), 0.0, np.asarray(task.base_probs, np.float64)).sum(1)
+    return float(e0.max()), float(np.asarray(task.prompt_weights, np.float64) @ e0)
+
+
+def _c3_theory(e0_max, e0_mean, eps, betas, gammas) -> dict[str, np.ndarray]:
+    """C3's exact rounds and bound on a (beta, gamma) grid [B, G], for both criteria."""
+    b, g = np.meshgrid(betas, gammas, indexing="ij")
+    out = {}
+    for which, e0 in (("every_prompt", e0_max), ("mean", e0_mean)):
+        out[f"exact_{which}"] = np.asarray(cf.c3_rounds_to_epsilon_exact(e0, eps, g, b))
+        out[f"bound_{which}"] = np.asarray(cf.c3_rounds_to_epsilon(e0, eps, g, b))
+    return out
+
+
+def run(cfg: Fig2Config, run_dir: Path, *, progress: bool = True) -> None:
+    base = cfg.base
+    task = base.make_task()
+    e0_max, e0_mean = _task_errors(task)
+    betas, gammas = np.asarray(cfg.betas), np.asarray(cfg.gammas)
+    # grid_params keeps base's theta (not recomputed from beta): unused by this strategy.
+    params, shape = sim.grid_params(base.make_params(), beta=betas, filter_fpr=gammas)
+    fine = np.geomspace(betas.min(), betas.max(), 200)  # the exact count is a step function
+    out = {
+        "betas": betas,
+        "gammas": gammas,
+        "eps": cfg.eps,
+        "e0_max": e0_max,
+        "e0_mean": e0_mean,
+        "theory": _c3_theory(e0_max, e0_mean, cfg.eps, betas, gammas),
+        "theory_fine": {"betas": fine, **_c3_theory(e0_max, e0_mean, cfg.eps, fine, gammas)},
+    }
+    expected = sim.sweep(
+        task,
+        params,
+        keys=override(base, {"seeds": 1}).keys(),
+        strategy=override(base, {"mode": "expected"}).make_strategy(),
+        rounds=base.rounds,
+    )
+    max_err = np.asarray(expected["max_error"])[:, 0].reshape(shape + (-1,))
+    mean_err = np.asarray(expected["mean_error"])[:, 0].reshape(shape + (-1,))
+    out["expected"] = {
+        "rounds_every_prompt": first_at_or_below(max_err, cfg.eps),
+        "rounds_mean": first_at_or_below(mean_err, cfg.eps),
+        "final_max_error": max_err[..., -1],
+    }
+    if progress:
+        print(f"fig2: expected sweep over {betas.size} x {gammas.size} (beta, gamma) done")
+    if cfg.sampled:
+        sampled = sim.sweep(
+            task,
+            params,
+            keys=base.keys(),
+            strategy=override(base, {"mode": "sampled"}).make_strategy(),
+            rounds=base.rounds,
+        )
+        per_seed = np.asarray(sampled["mean_error"]).reshape(shape + (base.seeds, -1))
+        out["sampled"] = {
+            "seeds": base.seeds,
+            "rounds_seed_mean": first_at_or_below(per_seed.mean(axis=-2), cfg.eps),
+            "rounds_per_seed": first_at_or_below(per_seed, cfg.eps),
+        }
+        if progress:
+            print(f"fig2: sampled sweep ({base.seeds} seeds) done")
+    out["amplification"] = _amplification(cfg)
+    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
+
+
+def _amplification(cfg: Fig2Config) -> dict:
+    """C7: filter-only (c = 1, d = gamma), expected mode, one prompt at accuracy a0 per sweep."""
+    base = override(cfg.base, {"strategy": "filter-only", "allocation": "none", "mode": "expected"})
+    gammas = np.asarray(cfg.amp_gammas)
+    params, _ = sim.grid_params(base.make_params(), filter_fpr=gammas)
+    rounds = []
+    for a0 in cfg.amp_accuracies:
+        task = sim.task_from_accuracy([a0], n_responses=base.n_responses)
+        m = sim.sweep(
+            task, params, keys=base.keys()[:1], strategy=base.make_strategy(), rounds=base.rounds
+        )
+        rounds.append(first_at_or_below(np.asarray(m["max_error"])[:, 0], cfg.amp_delta))
+    a0 = np.asarray(cfg.amp_accuracies)[:, None]
+    fine = np.linspace(gammas.min(), gammas.max(), 400)[None, :]
+    target = (1 - cfg.amp_delta) / cfg.amp_delta
+    return {
+        "accuracies": cfg.amp_accuracies,
+        "gammas": gammas,
+        "delta": cfg.amp_delta,
+        "rounds": np.stack(rounds),  # [A, G]
+        "exact": cf.c7_rounds_to_delta(a0, cfg.amp_delta, 1.0, gammas[None, :]),
+        "gammas_fine": fine[0],
+        "exact_fine": cf.c7_rounds_to_delta(a0, cfg.amp_delta, 1.0, fine),  # [A, F]
+        "continuous_fine": np.log(target / (a0 / (1 - a0))) / np.log(1 / fine),
+    }
+
+
+def figure(run_dir: Path) -> list[Path]:
+    from figures import fig2
+
+    return fig2.draw(run_dir)
+
+
+def report(run_dir: Path) -> list[dict]:
+    """Measured rounds to eps against the exact count and the bound, at a few (beta, gamma)."""
+    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    betas, gammas = m["betas"], m["gammas"]
+
+    def fmt(x):
+        return "not reached" if x is None else f"{x:.0f}"
+
+    rows = []
+    for i in sorted({0, len(betas) // 2, len(betas) - 1}):
+        for j in sorted({0, len(gammas) - 1}):
+            sampled = m.get("sampled")
+            rows.append(
+                {
+                    "beta": betas[i],
+                    "gamma": gammas[j],
+                    "every prompt: measured / exact / bound": (
+                        f"{fmt(m['expected']['rounds_every_prompt'][i][j])} / "
+                        f"{m['theory']['exact_every_prompt'][i][j]:.0f} / "
+                        f"{m['theory']['bound_every_prompt'][i][j]:.1f}"
+                    ),
+                    "mean: measured / exact / bound": (
+                        f"{fmt(m['expected']['rounds_mean'][i][j])} / "
+                        f"{m['theory']['exact_mean'][i][j]:.0f} / "
+                        f"{m['theory']['bound_mean'][i][j]:.1f}"
+                    ),
+                    "sampled (per-seed mean ± 95% CI)": (
+                        _seed_rounds(sampled["rounds_per_seed"][i][j]) if sampled else "—"
+                    ),
+                }
+            )
+    return rows
+
+
+def _seed_rounds(per_seed) -> str:
+    x = np.asarray([np.nan if r is None else r for r in per_seed], dtype=np.float64)
+    if np.isnan(x).any():
+        return f"{int(np.isnan(x).sum())} seeds not reached"
+    mean, half = mean_ci(x)
+    return f"{mean:.1f} ± {half:.1f}"
+
+
+register(
+    Experiment(
+        name="fig2",
+        summary="rounds to eps vs beta for several gamma, against the C3 bound; C7 amplification",
+        presets={
+            "tiny": Fig2Config(
+                base=dataclasses.replace(
+                    BOOSTING_REPLACE, n_prompts=32, n_responses=6, rounds=120, seeds=3
+                ),
+                betas=(0.1, 0.3, 0.9),
+                gammas=(0.0, 0.5),
+                eps=0.05,
+                amp_gammas=(0.1, 0.5),
+                amp_accuracies=(0.1, 0.5),
+                amp_delta=0.05,
+            ),
+            "default": Fig2Config(),
+            "large": Fig2Config(
+                base=dataclasses.replace(
+                    BOOSTING_REPLACE, n_prompts=4096, n_responses=64, rounds=1850, seeds=32
+                ),
+                betas=tuple(np.round(np.geomspace(0.02, 0.95, 24), 4)),
+                gammas=(0.0, 0.2, 0.4, 0.6, 0.8),
+                eps=1e-3,
+            ),
+        },
+        run=run,
+        figure=figure,
+        claims=("C3", "C7"),
+        report=report,
+    )
+)

@@ -1,0 +1,217 @@
+"""`fig3`: phase diagrams of final accuracy over (beta, gamma) and over (beta, c) (C3, C4)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+import sim
+from experiments import rundir
+from experiments.config import SimConfig, override
+from experiments.fig2_rounds import BOOSTING_REPLACE, check_analysable
+from experiments.registry import Experiment, register
+from theory import closed_forms as cf
+
+_FINE = 160  # theory is drawn on a fine grid, so its contours are smooth
+
+
+def _span(option: str, span: tuple[float, float], lo: float, hi: float, hi_open: bool) -> None:
+    a, b = span
+    ok_hi = b < hi if hi_open else b <= hi
+    if not (len(span) == 2 and lo < a < b and ok_hi):
+        raise ValueError(
+            f"{option} must be two increasing values in ({lo}, {hi}{')' if hi_open else ']'}; "
+            f"got {span}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Fig3Config:
+    """Figure 3 (FRAMEWORK.md §7.3): final accuracy over (beta, gamma), and over (beta, c) (C3, C4).
+
+    Boosting in C3's analysable form (replace mixture, a stochastic weak label per rejected
+    sample), expected mode. Left: final mean error 1 - A_T after `base.rounds` rounds over a
+    (beta, gamma) grid with c = 1, against C3's closed form E_D[e0] (1 - (1-gamma) beta)^T.
+    Middle: final mean accuracy after `limit_rounds` rounds over a (beta, c) grid with d = `d`,
+    against the contours of C4's limit a* = b(1-d) / [(1-c)(1-b) + b(1-d)]. Right: slices of the
+    middle panel at a few beta. One sharded `sim.sweep` per grid.
+    Command: `python -m experiments run fig3` (about 10 s on 2 CPU cores).
+    """
+
+    base: SimConfig = dataclasses.replace(
+        BOOSTING_REPLACE, n_prompts=512, n_responses=16, rounds=15
+    )
+    grid: int = 24  # points per axis of each grid
+    beta_span: tuple[float, float] = (0.02, 0.98)
+    gamma_span: tuple[float, float] = (0.0, 0.95)
+    c_span: tuple[float, float] = (0.5, 1.0)
+    d: float = 0.2  # the filter's false-positive rate in the (beta, c) grid
+    limit_rounds: int = 100  # rounds of the (beta, c) grid: long enough to approach a*
+    slice_betas: tuple[float, ...] = (0.05, 0.2, 0.5)
+
+    def __post_init__(self):
+        check_analysable(self.base, "fig3 base")
+        if self.grid < 2:
+            raise ValueError(f"grid must be an integer >= 2; got {self.grid}")
+        if self.limit_rounds < 1:
+            raise ValueError(f"limit_rounds must be an integer >= 1; got {self.limit_rounds}")
+        _span("beta_span", self.beta_span, 0.0, 1.0, hi_open=False)
+        if not (0 <= self.gamma_span[0] < self.gamma_span[1] < 1):
+            raise ValueError(
+                f"gamma_span must be two increasing values in [0, 1); got {self.gamma_span}"
+            )
+        _span("c_span", self.c_span, 0.0, 1.0, hi_open=False)
+        if not 0 <= self.d < 1:
+            raise ValueError(f"d must lie in [0, 1); got {self.d}")
+        if not self.slice_betas:
+            raise ValueError("slice_betas must list at least one value")
+
+    def axes(self) -> dict[str, np.ndarray]:
+        return {
+            "betas": np.linspace(*self.beta_span, self.grid),
+            "gammas": np.linspace(*self.gamma_span, self.grid),
+            "cs": np.linspace(*self.c_span, self.grid),
+        }
+
+
+def _a0(task: sim.Task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a0 [P], e0 [P], D [P]) in float64."""
+    p0 = np.asarray(task.base_probs, np.float64)
+    correct = np.asarray(task.correct)
+    w = np.asarray(task.prompt_weights, np.float64)
+    return np.where(correct, p0, 0.0).sum(1), np.where(correct, 0.0, p0).sum(1), w
+
+
+def _accuracy_at(a0, cs, d, b, t) -> np.ndarray:
+    """C3 / C4 closed form a_t per prompt and c. [P, C]"""
+    return np.asarray(cf.c3_accuracy(a0[:, None], cs[None, :], d, b, t))
+
+
+def run(cfg: Fig3Config, run_dir: Path, *, progress: bool = True) -> None:
+    base = override(cfg.base, {"mode": "expected", "seeds": 1})
+    task = base.make_task()
+    a0, e0, w = _a0(task)
+    ax = cfg.axes()
+    strategy = base.make_strategy()
+    keys = base.keys()
+    out = {**ax, "d": cfg.d, "rounds": base.rounds, "limit_rounds": cfg.limit_rounds}
+
+    # (beta, gamma) with c = 1. grid_params keeps base's theta: unused by this strategy.
+    params, shape = sim.grid_params(base.make_params(), beta=ax["betas"], filter_fpr=ax["gammas"])
+    m = sim.sweep(task, params, keys=keys, strategy=strategy, rounds=base.rounds)
+    out["gamma_grid"] = {
+        "final_mean_error": np.asarray(m["mean_error"])[:, 0, -1].reshape(shape),  # [B, G]
+        "final_mean_accuracy": np.asarray(m["mean_accuracy"])[:, 0, -1].reshape(shape),
+    }
+    if progress:
+        print(f"fig3: (beta, gamma) grid of {shape[0]} x {shape[1]} done")
+
+    # (beta, c) with d fixed: C4's capped limit.
+    params, shape = sim.grid_params(
+        base.make_params(), beta=ax["betas"], filter_tpr=ax["cs"], filter_fpr=[cfg.d]
+    )
+    m = sim.sweep(task, params, keys=keys, strategy=strategy, rounds=cfg.limit_rounds)
+    acc = np.asarray(m["mean_accuracy"])[:, 0].reshape(shape[:2] + (-1,))  # [B, C, T + 1]
+    out["c_grid"] = {"final_mean_accuracy": acc[..., -1]}
+    if progress:
+        print(f"fig3: (beta, c) grid of {shape[0]} x {shape[1]} done")
+
+    # Theory: C3 for the left panel (the mean over prompts of the exact closed form), C4's a*.
+    fb = np.linspace(*cfg.beta_span, _FINE)
+    fg = np.linspace(*cfg.gamma_span, _FINE)
+    fc = np.linspace(*cfg.c_span, _FINE)
+    b, g = np.meshgrid(fb, fg, indexing="ij")
+    bc, c = np.meshgrid(fb, fc, indexing="ij")
+    out["theory"] = {
+        "betas": fb,
+        "gammas": fg,
+        "cs": fc,
+        "e0_mean": float(w @ e0),
+        # c = 1: every prompt's error contracts by the same rho, so the mean does too.
+        "final_mean_error": float(w @ e0) * np.asarray(cf.c3_rate(1.0, g, b)) ** base.rounds,
+        "limit_accuracy": np.asarray(cf.c3_fixed_point(c, cfg.d, bc)),  # [F, F] C4's a*
+    }
+    # The slices: closed form at T and a*, at the grid's c, for the grid betas nearest the asked.
+    idx = [int(np.argmin(np.abs(ax["betas"] - b))) for b in cfg.slice_betas]
+    sb = ax["betas"][idx]
+    out["slices"] = {
+        "betas": sb,
+        "index": idx,
+        "simulated": acc[idx, :, -1],  # [S, C]
+        # [S, C] the mean over prompts of a_T (C3 / C4)
+        "closed_form": np.stack(
+            [w @ _accuracy_at(a0, ax["cs"], cfg.d, bi, cfg.limit_rounds) for bi in sb]
+        ),
+        "limit": np.asarray(cf.c3_fixed_point(ax["cs"][None, :], cfg.d, sb[:, None])),
+    }
+    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
+
+
+def figure(run_dir: Path) -> list[Path]:
+    from figures import fig3
+
+    return fig3.draw(run_dir)
+
+
+def report(run_dir: Path) -> list[dict]:
+    """Corners of the (beta, gamma) grid against C3, and C4's a* against the (beta, c) grid."""
+    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    betas, gammas, cs = m["betas"], m["gammas"], m["cs"]
+    e0, rounds = m["theory"]["e0_mean"], m["rounds"]
+    rows = []
+    for i in (0, len(betas) - 1):
+        for j in (0, len(gammas) - 1):
+            theory = e0 * float(cf.c3_rate(1.0, gammas[j], betas[i])) ** rounds
+            rows.append(
+                {
+                    "grid": f"(β, γ), c = 1, T = {rounds}",
+                    "point": f"β = {betas[i]:.3g}, γ = {gammas[j]:.3g}",
+                    "simulated": f"A_T = {m['gamma_grid']['final_mean_accuracy'][i][j]:.4f}",
+                    "theory": f"A_T = {1 - theory:.4f} (C3 closed form)",
+                }
+            )
+    s = m["slices"]
+    for k, beta in enumerate(s["betas"]):
+        for j in sorted({0, len(cs) // 2, len(cs) - 2}):
+            rows.append(
+                {
+                    "grid": f"(β, c), d = {m['d']:g}, T = {m['limit_rounds']}",
+                    "point": f"β = {beta:.3g}, c = {cs[j]:.3g}",
+                    "simulated": f"A_T = {s['simulated'][k][j]:.4f}",
+                    "theory": (
+                        f"a* = {s['limit'][k][j]:.4f} (C4); closed form at T "
+                        f"{s['closed_form'][k][j]:.4f}"
+                    ),
+                }
+            )
+    return rows
+
+
+register(
+    Experiment(
+        name="fig3",
+        summary="phase diagrams: final accuracy over (beta, gamma) and (beta, c), C4 contours",
+        presets={
+            "tiny": Fig3Config(
+                base=dataclasses.replace(BOOSTING_REPLACE, n_prompts=32, n_responses=6, rounds=10),
+                grid=5,
+                limit_rounds=30,
+                slice_betas=(0.2, 0.5),
+            ),
+            "default": Fig3Config(),
+            "large": Fig3Config(
+                base=dataclasses.replace(
+                    BOOSTING_REPLACE, n_prompts=4096, n_responses=64, rounds=15
+                ),
+                grid=96,
+                limit_rounds=400,
+            ),
+        },
+        run=run,
+        figure=figure,
+        claims=("C3", "C4"),
+        report=report,
+    )
+)

@@ -1,0 +1,101 @@
+"""Figure 3: phase diagrams of final accuracy, with C3's and C4's contours dashed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from experiments import rundir
+from figures.style import new_figure, save, sequential
+
+ERROR_FLOOR = 1e-6  # the colour scale stops here (float32 errors below it are round-off)
+ERROR_LEVELS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+ACCURACY_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def _contours(ax, x, y, z, levels, *, color, ls, fmt=None, label_size=6.5):
+    cs = ax.contour(
+        x, y, np.asarray(z).T, levels=levels, colors=color, linestyles=ls, linewidths=0.9
+    )
+    if fmt is not None:  # only the theory is labelled; the simulated lines lie on it
+        for text in ax.clabel(cs, fmt=fmt, fontsize=label_size, inline=True):
+            text.set_bbox(dict(facecolor="white", alpha=0.75, lw=0, pad=0.6))  # any background
+    return cs
+
+
+def draw(run_dir: str | Path) -> list[Path]:
+    run_dir = Path(run_dir)
+    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+    betas, gammas, cs = (np.asarray(m[k]) for k in ("betas", "gammas", "cs"))
+    th = m["theory"]
+    tb, tg, tc = (np.asarray(th[k]) for k in ("betas", "gammas", "cs"))
+    fig, axes = new_figure(ncols=3, width=4.7, height=4.0)
+    ax_g, ax_c, ax_s = axes[0]
+
+    # (beta, gamma): log final error, C3's closed form as labelled dashed contours.
+    err = np.maximum(np.asarray(m["gamma_grid"]["final_mean_error"], dtype=np.float64), ERROR_FLOOR)
+    mesh = ax_g.pcolormesh(
+        betas,
+        gammas,
+        err.T,
+        shading="nearest",
+        cmap="magma_r",
+        norm=LogNorm(vmin=ERROR_FLOOR, vmax=1.0),
+    )
+    fig.colorbar(mesh, ax=ax_g, label="final mean error 1 − A_T (log scale)", extend="min")
+    _contours(ax_g, betas, gammas, err, ERROR_LEVELS, color="white", ls="-")
+    _contours(
+        ax_g, tb, tg, th["final_mean_error"], ERROR_LEVELS, color="black", ls="--", fmt="%.0e"
+    )
+    ax_g.set_xlabel("weak labeler's correct mass β")
+    ax_g.set_ylabel("filter's false-positive rate γ  (c = 1, d = γ)")
+    ax_g.set_title(f"c = 1, after T = {m['rounds']} rounds", fontsize=8.5)
+
+    # (beta, c): final accuracy, C4's limit a* as labelled dashed contours.
+    acc = np.asarray(m["c_grid"]["final_mean_accuracy"], dtype=np.float64)
+    mesh = ax_c.pcolormesh(betas, cs, acc.T, shading="nearest", cmap="viridis", vmin=0, vmax=1)
+    fig.colorbar(mesh, ax=ax_c, label="final mean accuracy A_T")
+    _contours(ax_c, betas, cs, acc, ACCURACY_LEVELS, color="white", ls="-")
+    _contours(
+        ax_c, tb, tc, th["limit_accuracy"], ACCURACY_LEVELS, color="black", ls="--", fmt="a*=%.2f"
+    )
+    ax_c.set_xlabel("weak labeler's correct mass β")
+    ax_c.set_ylabel("filter's true-positive rate c")
+    ax_c.set_title(f"d = {m['d']:g}, after T = {m['limit_rounds']} rounds", fontsize=8.5)
+    for ax in (ax_g, ax_c):
+        ax.plot([], [], color="white", lw=0.9, label="simulated (contours)")
+        ax.plot(
+            [],
+            [],
+            color="black",
+            ls="--",
+            lw=0.9,
+            label="C3 closed form" if ax is ax_g else "C4 limit a*",
+        )
+        leg = ax.legend(fontsize=6.5, loc="lower right", facecolor="0.75", framealpha=0.9)
+        leg.get_frame().set_edgecolor("0.5")
+        ax.grid(False)
+
+    # Slices of the (beta, c) grid.
+    s = m["slices"]
+    colors = sequential(len(s["betas"]), cmap="plasma")
+    for k, beta in enumerate(s["betas"]):
+        ax_s.plot(cs, s["closed_form"][k], color=colors[k], lw=1.0, alpha=0.8)
+        ax_s.plot(cs, s["limit"][k], color="black", ls="--", lw=0.8)
+        ax_s.plot(cs, s["simulated"][k], "o", ms=3.5, color=colors[k], label=f"β = {beta:.2f}")
+    ax_s.plot([], [], color="0.3", lw=1.0, label=f"closed form at T = {m['limit_rounds']} (C3/C4)")
+    ax_s.plot([], [], color="black", ls="--", lw=0.8, label="limit a* (C4)")
+    ax_s.set_xlabel("filter's true-positive rate c")
+    ax_s.set_ylabel("final mean accuracy A_T")
+    ax_s.set_title(f"slices of the middle panel (d = {m['d']:g})", fontsize=8.5)
+    ax_s.legend(fontsize=6.5, loc="upper left")
+    fig.suptitle(
+        f"Phase diagrams: boosting (replace mixture, a stochastic weak label per rejected sample),"
+        f" expected mode; P={base['n_prompts']} prompts, V={base['n_responses']}, "
+        f"k={base['samples_per_prompt']}",
+        fontsize=9,
+    )
+    return save(fig, run_dir / "fig3")
