@@ -22,6 +22,10 @@ def resolved(config):
     return config
 
 
+def _format(run_dir: Path) -> int | None:
+    return rundir.read_json(run_dir / rundir.CONFIG_FILE).get("format")
+
+
 def execute(
     experiment: Experiment,
     config,
@@ -48,12 +52,20 @@ def execute(
                 "choose another --out or pass --force to overwrite it"
             )
         shutil.rmtree(out)
+    if rundir.config_matches(out, experiment.name, saved) and _format(out) != experiment.format:
+        # Same config, results written by an older layout: recompute them.
+        if progress:
+            print(
+                f"{experiment.name}: {out} was written in an older format; rerunning",
+                file=sys.stderr,
+            )
+        shutil.rmtree(out)
     if rundir.is_complete(out) and rundir.config_matches(out, experiment.name, saved):
         if experiment.figure is not None:
             experiment.figure(out)  # cheap, and picks up changes to the plotting code
         return out, "skipped"
     out.mkdir(parents=True, exist_ok=True)
-    rundir.write_config(out, experiment.name, saved)
+    rundir.write_config(out, experiment.name, saved, format=experiment.format)
     start = time.perf_counter()
     experiment.run(config, out, progress=progress)
     if experiment.figure is not None:

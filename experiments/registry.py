@@ -24,6 +24,9 @@ class Experiment:
     claims: tuple[str, ...] = ()
     # report(run_dir) -> rows (dicts with the same keys) of key numbers for REPORT.md
     report: Callable[[Path], list[dict]] | None = None
+    # Bump when the layout of what `run` writes changes: a complete run of the same config but
+    # another format is recomputed rather than read by code that no longer understands it.
+    format: int = 1
 
     def config(self, preset: str):
         if preset not in self.presets:

@@ -47,10 +47,10 @@ def reproduce(
 def _table(rows: list[dict]) -> list[str]:
     if not rows:
         return []
-    cols = list(rows[0])
+    cols = list(dict.fromkeys(c for row in rows for c in row))
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in rows:
-        lines.append("| " + " | ".join(str(row[c]) for c in cols) + " |")
+        lines.append("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
     return lines
 
 

@@ -95,7 +95,8 @@ def run_testbed(
     if resume and (out_dir / rundir.CONFIG_FILE).exists():
         if not rundir.config_matches(out_dir, EXPERIMENT, config):
             raise ValueError(f"{out_dir} holds a run of another config; cannot resume it")
-    rundir.write_config(out_dir, EXPERIMENT, config)
+    if not rundir.config_matches(out_dir, EXPERIMENT, config):
+        rundir.write_config(out_dir, EXPERIMENT, config)  # else keep what the caller wrote
     setup = make_setup(config, out_dir, progress=progress, base_dir=base_dir)
 
     runs = [(s, seed) for s in config.strategies for seed in range(config.seeds)]
