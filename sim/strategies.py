@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sim import allocate, labelers, learners, mixtures
 from sim.filters import cd_filter
+from sim.metrics import METRIC_DOCS
 from sim.modes import MODES
 from sim.types import Strategy
 
@@ -59,8 +60,12 @@ def make_strategy(
     filter_labels: bool = False,
     restart: bool = False,
     sgd_steps: int = 10,
+    record: tuple[str, ...] | None = None,
 ) -> Strategy:
-    """Resolves role names to functions, once. Raises ValueError naming a bad option."""
+    """Resolves role names to functions, once. Raises ValueError naming a bad option.
+
+    `record` names the metrics to keep each round (default all; see `sim.metrics`).
+    """
     _lookup("allocation", allocation, ALLOCATION_NAMES)
     _lookup("labeler", labeler, labelers.LABELERS)
     _lookup("mixture", mixture, mixtures.MIXTURES)
@@ -69,6 +74,10 @@ def make_strategy(
     for option, v in (("filter_labels", filter_labels), ("restart", restart)):
         if not isinstance(v, bool):
             raise ValueError(f"{option} must be true or false; got {v!r}")
+    if record is not None:
+        record = tuple(record)
+        for name in record:
+            _lookup("record", name, METRIC_DOCS)
     return Strategy(
         filter_fn=cd_filter,
         allocate_fn=_allocation(allocation, mixture),
@@ -81,4 +90,5 @@ def make_strategy(
         filter_labels=filter_labels,
         restart=restart,
         sgd_steps=sgd_steps,
+        record=record,
     )

@@ -101,7 +101,14 @@ def round_step(
     metrics = state_metrics(new.probs, task, params)
     metrics.update(round_metrics(stats, n_labels, given, task))
     metrics["labels_spent"] = new.labels_spent
-    return new, metrics
+    return new, _recorded(metrics, strategy)
+
+
+def _recorded(metrics: dict[str, Array], strategy: Strategy) -> dict[str, Array]:
+    # What is not returned is never computed: jit removes it as dead code.
+    if strategy.record is None:
+        return metrics
+    return {name: metrics[name] for name in strategy.record}
 
 
 def initial_metrics(state: SimState, task: Task, params: Params) -> dict[str, Array]:
@@ -130,7 +137,7 @@ def rollout(
       The final state and a dict of per-round metrics, each [T + 1] with index 0 the base model.
     """
     state = init_state(task)
-    first = initial_metrics(state, task, params)
+    first = _recorded(initial_metrics(state, task, params), strategy)
 
     def body(s, k):
         return round_step(s, task, params, key=k, strategy=strategy)

@@ -190,6 +190,9 @@ class Strategy:
     filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
     restart: bool = False  # prompts the learner does not fit fall back to p_0 instead of p_t
     sgd_steps: int = 10  # gradient steps of the logit-SGD learner
+    # Metrics to record each round (None: all of `sim.metrics.METRIC_DOCS`). The rest are
+    # never computed: jit drops what no output needs, which matters in large sweeps.
+    record: tuple[str, ...] | None = None
 
     def __post_init__(self):
         for name in ("samples_per_prompt", "labels_per_prompt", "sgd_steps"):

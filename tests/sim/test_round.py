@@ -149,3 +149,20 @@ def test_labels_respect_the_budget_in_sampled_mode():
     _, m = _rollout(strategy, params=params, rounds=6)
     assert np.all(np.asarray(m["labels_round"])[1:] <= 9.0)
     assert np.asarray(m["labels_round"])[1] == 9.0  # the hard set is larger than 3 prompts
+
+
+def test_record_keeps_only_the_named_metrics_with_the_same_values():
+    full = _strategy(allocation="hard", mixture="global", mode="expected")
+    some = _strategy(
+        allocation="hard",
+        mixture="global",
+        mode="expected",
+        record=("mean_accuracy", "labels_spent"),
+    )
+    _, m_full = _rollout(full)
+    _, m_some = _rollout(some)
+    assert set(m_some) == {"mean_accuracy", "labels_spent"}
+    for name in m_some:
+        np.testing.assert_array_equal(np.asarray(m_some[name]), np.asarray(m_full[name]))
+    with pytest.raises(ValueError, match="record must be one of"):
+        _strategy(record=("accuracy",))
