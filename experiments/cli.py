@@ -74,7 +74,14 @@ def _cmd_bench(args) -> int:
 def _cmd_reproduce(args) -> int:
     from experiments.reproduce import reproduce
 
-    reproduce(preset=args.preset, out=Path(args.out), force=args.force, progress=not args.quiet)
+    only = None
+    if args.only:
+        only = tuple(n.strip() for n in args.only.split(",") if n.strip())
+        for name in only:
+            registry.get(name)  # raises, listing the valid names
+    reproduce(
+        preset=args.preset, out=Path(args.out), force=args.force, progress=not args.quiet, only=only
+    )
     return 0
 
 
@@ -124,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="runs/reproduce", help="output directory")
     rep.add_argument("--force", action="store_true", help="overwrite runs of other configs")
     rep.add_argument("--quiet", action="store_true")
+    rep.add_argument(
+        "--only",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated experiments to run (default: all with a figure)",
+    )
     rep.set_defaults(fn=_cmd_reproduce)
     return p
 

@@ -34,7 +34,9 @@ def reproduce(
         if progress:
             print(f"[{i}/{len(todo)}] {exp.name} ({preset}) ...", file=sys.stderr)
         execute(exp, exp.config(preset), out / exp.name, force=force, progress=progress)
-    report = write_report(out, preset, [e.name for e in todo])
+    # The report covers every experiment in `out`, also those an `only` run left alone.
+    every = [e.name for e in registry.experiments().values() if e.figure is not None]
+    report = write_report(out, preset, every)
     if progress:
         print(
             f"reproduce: {len(todo)} experiments in {time.perf_counter() - start:.1f}s; "
@@ -69,7 +71,8 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
         lines.append(f"## {name}: {exp.summary}")
         lines.append("")
         if not rundir.is_complete(run_dir):
-            lines += ["(not complete)", ""]
+            lines += [f"(not run yet: `python -m experiments reproduce --preset {preset} "
+                      f"--only {name}`)", ""]
             continue
         for claim_id in exp.claims:
             c = claim(claim_id)

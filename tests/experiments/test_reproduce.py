@@ -31,7 +31,7 @@ def test_every_figure_and_the_report(reproduced):
             assert png.with_suffix(".pdf").exists()
             assert f"({exp.name}/{png.name})" in report
         assert f"python -m experiments run {exp.name} --preset tiny" in report
-        assert "(not complete)" not in report
+        assert "(not run yet" not in report
     for fig in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9", "fig10"):
         assert list(reproduced.glob(f"*/{fig}.png")), fig
 
