@@ -71,8 +71,10 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
         lines.append(f"## {name}: {exp.summary}")
         lines.append("")
         if not rundir.is_complete(run_dir):
-            lines += [f"(not run yet: `python -m experiments reproduce --preset {preset} "
-                      f"--only {name}`)", ""]
+            lines += [
+                f"(not run yet: `python -m experiments reproduce --preset {preset} --only {name}`)",
+                "",
+            ]
             continue
         for claim_id in exp.claims:
             c = claim(claim_id)

@@ -48,12 +48,7 @@ def round_step(
     # rest. Every draw is counted, so n_drawn = n; the rejected mass is summed directly
     # (not n - accepted) so that a tiny rejection, which decides the hard set, keeps precision.
     n_rejected = jnp.sum(drawn - kept, axis=-1)
-    stats = PromptStats(
-        n_drawn=n,
-        n_accepted=n - n_rejected,
-        n_rejected=n_rejected,
-        p_hard=mode.p_none(n_rejected, n),
-    )
+    stats = PromptStats.of(n, n_rejected, mode)
 
     # allocate + label
     n_labels = strategy.allocate_fn(

@@ -150,6 +150,17 @@ class PromptStats(NamedTuple):
     n_rejected: Array  # [P] samples the filter rejected
     p_hard: Array  # [P] probability that no sample was accepted (the hard set P-)
 
+    @classmethod
+    def of(cls, n_drawn: Array, n_rejected: Array, mode: Mode) -> PromptStats:
+        """The stats from draws and rejections (the accepted count follows; the hard set's
+        probability is the mode's)."""
+        return cls(
+            n_drawn=n_drawn,
+            n_accepted=n_drawn - n_rejected,
+            n_rejected=n_rejected,
+            p_hard=mode.p_none(n_rejected, n_drawn),
+        )
+
 
 class Mode(NamedTuple):
     """How a round's random quantities materialise: by expectation or by sampling.

@@ -36,7 +36,7 @@ class TestbedConfig:
     `max_digits - 1`-digit sums and no `max_digits`-digit ones, so it solves the easy prompts,
     sometimes the next-to-hardest within k samples, and never the hardest (C2's regime).
 
-    Command (the `default` preset; 17.5 minutes on 2 CPU cores, base model included):
+    Command (the `default` preset; about 14 minutes on 2 CPU cores, base model included):
         python -m experiments run testbed --preset default --out runs/testbed
     Measured (default preset, 5 seeds, held-out greedy accuracy after 5 rounds, mean +- 95%
     t-interval): base 0.583; do-nothing 0.552 +- 0.008; filter-only 0.621 +- 0.014; weak-only
@@ -44,7 +44,8 @@ class TestbedConfig:
     boosting - filter-only 0.160 +- 0.047, boosting - boosting-uniform 0.099 +- 0.049.
     Where the gap shrinks: with 1024 prompts, 200 steps and a budget of 512 (several passes
     a round), the rounds' gains stay on the training prompts (memorised): filter-only ends
-    below the base model (0.565 +- 0.010) and boosting - filter-only falls to 0.048 +- 0.019.
+    below the base model (0.565 +- 0.010) and boosting - filter-only falls to 0.047 +- 0.019
+    (`--set n_train_prompts=1024 steps_per_round=200 label_budget=512`).
     The `tiny` preset is a smoke run (well under a minute); `gpu` a larger model and data set
     for an accelerator (not measured; estimated 15-30 minutes on one H100).
     """

@@ -148,12 +148,7 @@ def curate(
     accepted = jax.random.uniform(k_filter, (p, k)) < accept
     n_drawn = jnp.full((p,), float(k))
     n_rejected = n_drawn - jnp.sum(accepted, axis=-1).astype(n_drawn.dtype)
-    stats = PromptStats(
-        n_drawn=n_drawn,
-        n_accepted=n_drawn - n_rejected,
-        n_rejected=n_rejected,
-        p_hard=SAMPLED.p_none(n_rejected, n_drawn),
-    )
+    stats = PromptStats.of(n_drawn, n_rejected, SAMPLED)
 
     # allocate + label
     n_labels = strategy.allocate_fn(

@@ -17,46 +17,33 @@ from theory import closed_forms as cf
 Z = 5.0
 
 
+_ROLES = (
+    "allocation",
+    "labeler",
+    "mixture",
+    "learner",
+    "filter_labels",
+    "samples_per_prompt",
+    "labels_per_prompt",
+    "restart",
+)
+
+
+def _setup(task, mode, kw):
+    """Splits keyword options into the strategy's roles and the params."""
+    roles = {k: kw.pop(k) for k in _ROLES if k in kw}
+    return sim.make_strategy(mode=mode, **roles), sim.make_params(dtype=task.base_probs.dtype, **kw)
+
+
 def _run(task, *, mode="expected", rounds=10, seeds=1, key=0, **kw):
-    roles = {
-        k: kw.pop(k)
-        for k in (
-            "allocation",
-            "labeler",
-            "mixture",
-            "learner",
-            "filter_labels",
-            "samples_per_prompt",
-            "labels_per_prompt",
-            "restart",
-        )
-        if k in kw
-    }
-    strategy = sim.make_strategy(mode=mode, **roles)
-    params = sim.make_params(dtype=task.base_probs.dtype, **kw)
+    strategy, params = _setup(task, mode, kw)
     keys = jax.random.split(jax.random.key(key), seeds)
-    return {
-        k: np.asarray(v)
-        for k, v in sim.simulate(task, params, keys=keys, strategy=strategy, rounds=rounds).items()
-    }
+    out = sim.simulate(task, params, keys=keys, strategy=strategy, rounds=rounds)
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 def _final_probs(task, *, mode="expected", rounds=10, key=0, **kw):
-    roles = {
-        k: kw.pop(k)
-        for k in (
-            "allocation",
-            "labeler",
-            "mixture",
-            "learner",
-            "filter_labels",
-            "samples_per_prompt",
-            "labels_per_prompt",
-        )
-        if k in kw
-    }
-    strategy = sim.make_strategy(mode=mode, **roles)
-    params = sim.make_params(dtype=task.base_probs.dtype, **kw)
+    strategy, params = _setup(task, mode, kw)
     state, metrics = jax.jit(
         lambda t, p, k: sim.rollout(t, p, key=k, strategy=strategy, rounds=rounds)
     )(task, params, jax.random.key(key))
