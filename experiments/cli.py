@@ -26,6 +26,12 @@ def _cmd_list(args) -> int:
         presets = ",".join(exp.presets)
         claims = f" [{', '.join(exp.claims)}]" if exp.claims else ""
         print(f"{name:14s} {exp.summary}{claims}  (presets: {presets})")
+    from sim.strategies import PRESET_DOCS, PRESETS
+
+    print("\nstrategies (--set strategy=NAME; each fills filter, allocation, mixture):")
+    for name, doc in PRESET_DOCS.items():
+        roles = ", ".join(f"{k}={v}" for k, v in PRESETS[name].items())
+        print(f"  {name:18s} {doc}  [{roles}]")
     return 0
 
 

@@ -1,6 +1,6 @@
 """The round (generate, filter, allocate, label, fit) and its finite-vocabulary backend."""
 
-from sim.grid import grid_params, simulate, stack_params, sweep
+from sim.grid import grid_params, simulate, sweep
 from sim.modes import EXPECTED, MODES, SAMPLED
 from sim.strategies import PRESETS, make_strategy
 from sim.table import init_state, rollout, round_step
@@ -26,7 +26,6 @@ __all__ = [
     "rollout",
     "round_step",
     "simulate",
-    "stack_params",
     "sweep",
     "task_from_accuracy",
     "validate_task",

@@ -110,11 +110,6 @@ def broadcast_grid(params: Params) -> Params:
     return Params(*(v if jnp.ndim(v) >= 1 else jnp.broadcast_to(v, (g,)) for v in params))
 
 
-def stack_params(params_list: list[Params]) -> Params:
-    """Stacks Params into one with a leading grid axis."""
-    return jax.tree.map(lambda *xs: jnp.stack(xs), *params_list)
-
-
 def grid_params(base: Params, **axes) -> tuple[Params, tuple[int, ...]]:
     """The outer product of value lists, flattened: grid_params(p, beta=[...], filter_fpr=[...]).
 
