@@ -164,43 +164,13 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 def test_testbed_tiny_through_the_command_line(tmp_path, capsys):
     out = tmp_path / "testbed"
-    assert (
-        main(
-            [
-                "run",
-                "testbed",
-                "--preset",
-                "tiny",
-                "--set",
-                "rounds=1",
-                "--out",
-                str(out),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    argv = ["run", "testbed", "--preset", "tiny", "--set", "rounds=1", "--out", str(out)]
+    assert main([*argv, "--quiet"]) == 0
     for name in ("fig6.png", "fig7.png", "summary.json", "metrics.json", "DONE"):
         assert (out / name).exists(), name
     summary = _read(out / "summary.json")
     assert set(summary["final_accuracy"]) == {"filter-only", "boosting"}
     assert 0.0 <= summary["base_accuracy"] <= 1.0
     # Again: complete, so skipped; --resume is accepted.
-    assert (
-        main(
-            [
-                "run",
-                "testbed",
-                "--preset",
-                "tiny",
-                "--set",
-                "rounds=1",
-                "--out",
-                str(out),
-                "--quiet",
-                "--resume",
-            ]
-        )
-        == 0
-    )
+    assert main([*argv, "--quiet", "--resume"]) == 0
     assert "skipped" in capsys.readouterr().out
