@@ -2,7 +2,7 @@
 
 Workload: a 16 x 16 grid of (beta, gamma) = 256 configurations x 50 rounds x 4096 prompts x 64
 responses of the boosting strategy in its analysable form (gamma-noisy filter, a label per
-rejected sample, replace mixture; C3). The NumPy reference (`sim.reference`) runs the same
+rejected sample, replace mixture; C3). The NumPy reference (`sim.table.reference`) runs the same
 dynamics one configuration at a time, vectorised over prompts, in float64, recording mean
 accuracy, mean error and labels spent; the two must agree. The headline speed-up compares the
 JAX sweep recording those same metrics; the sweep recording all twelve metrics, and sampled mode
@@ -33,8 +33,8 @@ def main(small: bool = False) -> int:
     import numpy as np
 
     import sim
-    from sim.grid import grid_params
-    from sim.reference import reference_rollout
+    from sim.table.grid import grid_params
+    from sim.table.reference import reference_rollout
 
     n_prompts, n_resp, rounds, side = (1024, 32, 20, 4) if small else (4096, 64, 50, 16)
     betas = np.linspace(0.05, 0.95, side)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from experiments import registry
-from experiments.config import override, parse_sets
+from experiments.configs.sim import override, parse_sets
 from experiments.devices import use_host_devices
 from experiments.driver import execute
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from experiments import rundir
-from experiments.registry import Experiment
+from experiments.experiment import Experiment
 
 
 def resolved(config):

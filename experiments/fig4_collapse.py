@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from pathlib import Path
@@ -13,58 +12,14 @@ import numpy as np
 
 import sim
 from experiments import rundir
-from experiments.config import SimConfig, override
-from experiments.registry import Experiment, register
-from experiments.stats import mean_ci
-from sim.table import initial_metrics
+from experiments.configs.fig4 import FIXED_TOL, PRESETS, Fig4Config
+from experiments.experiment import Experiment
+from sim.table.rollout import initial_metrics
 from sim.types import Strategy, Task
 from theory import closed_forms as cf
+from theory.stats import mean_ci
 
 # Summaries of the per-prompt accuracies that C1 speaks about, per round (all D-weighted).
-SERIES = (
-    "heterozygosity",  # E_D[a (1 - a)]
-    "fixed_at_1",  # D-share of prompts with a = 1
-    "fixed_at_0",  # D-share with a = 0
-    "mean_accuracy",
-    "entropy",
-    "support_size",
-)
-# Sampled probabilities are multiples of 1/(k t): anything this small is an exact 0.
-_FIXED_TOL = 1e-6
-
-
-@dataclasses.dataclass(frozen=True)
-class Fig4Config:
-    """Figure 4 (FRAMEWORK.md §7.4): collapse without curation (C1).
-
-    Do-nothing (no filter, no labels) in sampled mode for each k in `ks` on `base.n_prompts`
-    prompts that all start at accuracy a0 = `base_accuracy` (`sim.task_from_accuracy`: a0 exact,
-    the wrong mass on Zipf weights; the random-task keys of `base` are not used). Per round and
-    seed: E[a (1 - a)] against a0 (1 - a0) (1 - 1/k)^t, the share of prompts fixed at 1 and at 0
-    against the exact Wright-Fisher law (limits a0 and 1 - a0), mean entropy and support size.
-    The `accumulate` arm keeps every round's samples (no collapse) as the contrast.
-    `base` supplies sizes, rounds and seeds; strategy and k are set per arm.
-    Command: `python -m experiments run fig4` (about 15 s on 2 CPU cores).
-    """
-
-    base: SimConfig = SimConfig(
-        strategy="do-nothing", mode="sampled", n_prompts=2048, n_responses=8, rounds=80, seeds=8
-    )
-    ks: tuple[int, ...] = (2, 4, 8)
-    base_accuracy: float = 0.3
-    accumulate: bool = True
-
-    def __post_init__(self):
-        if not self.ks or any(k < 1 for k in self.ks):
-            raise ValueError(f"ks must list integers >= 1; got {self.ks}")
-        if not 0 < self.base_accuracy < 1:
-            raise ValueError(f"base_accuracy must lie in (0, 1); got {self.base_accuracy}")
-
-    def arm(self, strategy: str, k: int) -> SimConfig:
-        return override(
-            self.base,
-            {"strategy": strategy, "mode": "sampled", "samples_per_prompt": k, "learner": "strong"},
-        )
 
 
 def _summaries(probs: jax.Array, task: Task, metrics: dict) -> dict[str, jax.Array]:
@@ -73,8 +28,8 @@ def _summaries(probs: jax.Array, task: Task, metrics: dict) -> dict[str, jax.Arr
     w = task.prompt_weights
     return {
         "heterozygosity": jnp.sum(w * a * e),
-        "fixed_at_1": jnp.sum(w * (e <= _FIXED_TOL).astype(a.dtype)),
-        "fixed_at_0": jnp.sum(w * (a <= _FIXED_TOL).astype(a.dtype)),
+        "fixed_at_1": jnp.sum(w * (e <= FIXED_TOL).astype(a.dtype)),
+        "fixed_at_0": jnp.sum(w * (a <= FIXED_TOL).astype(a.dtype)),
         "mean_accuracy": metrics["mean_accuracy"],
         "entropy": metrics["entropy"],
         "support_size": metrics["support_size"],
@@ -184,41 +139,15 @@ def report(run_dir: Path) -> list[dict]:
 def figure(run_dir: Path) -> list[Path]:
     from figures import fig4
 
-    return fig4.draw(run_dir)
+    return fig4.draw(*rundir.load(run_dir), run_dir / "fig4")
 
 
-register(
-    Experiment(
-        name="fig4",
-        summary="collapse without curation: heterozygosity, fixation, entropy vs round (C1)",
-        presets={
-            "tiny": Fig4Config(
-                base=SimConfig(
-                    strategy="do-nothing",
-                    mode="sampled",
-                    n_prompts=256,
-                    n_responses=6,
-                    rounds=25,
-                    seeds=4,
-                ),
-                ks=(2, 4),
-            ),
-            "default": Fig4Config(),
-            "large": Fig4Config(
-                base=SimConfig(
-                    strategy="do-nothing",
-                    mode="sampled",
-                    n_prompts=65536,
-                    n_responses=16,
-                    rounds=200,
-                    seeds=32,
-                ),
-                ks=(2, 4, 8, 16),
-            ),
-        },
-        run=run,
-        figure=figure,
-        claims=("C1",),
-        report=report,
-    )
+EXPERIMENT = Experiment(
+    name="fig4",
+    summary="collapse without curation: heterozygosity, fixation, entropy vs round (C1)",
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    claims=("C1",),
+    report=report,
 )

@@ -2,97 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 import sim
 from experiments import rundir
-from experiments.config import SimConfig, override
-from experiments.registry import Experiment, register
-from experiments.stats import first_at_or_below, mean_ci
+from experiments.configs.fig5 import ALLOCATIONS, PRESETS, Fig5Config
+from experiments.configs.sim import override
+from experiments.experiment import Experiment
 from theory import closed_forms as cf
+from theory.stats import first_at_or_below, mean_ci
 
 # C5's setting: the adversarial distributional labeler, labels through a perfect filter.
-C5_BASE = SimConfig(
-    strategy="boosting",
-    labeler="adversarial",
-    mixture="replace",
-    filter="perfect",
-    filter_labels=True,
-    n_prompts=1000,
-    n_responses=6,
-    rounds=25,
-    seeds=8,
-    delta=0.05,
-)
-ALLOCATIONS = ("hard", "uniform")  # focused on the hard set P-, or the same budget at random
-
-
-@dataclasses.dataclass(frozen=True)
-class Fig5Config:
-    """Figure 5 (FRAMEWORK.md §7.5): focus is necessary against a weak labeler (C5; C7).
-
-    The base model solves a 1 - U0 share of prompts exactly and the rest never (a0 in {0, 1},
-    `sim.task_from_accuracy`; the random-task keys of `base` are not used). Adversarial labeler,
-    perfect filter (c = 1, d = 0) applied to the labels too, replace mixture. Left and middle:
-    the unsolved mass U_t = 1 - solved share vs round for each beta, focused (`allocation=hard`)
-    against U0 (1 - beta)^t and uniform (the same budget at random) against the stall
-    min(U0, 1 - beta); expected mode and `base.seeds` sampled rollouts (with a0 in {0, 1} and a
-    deterministic adversary, sampled mode differs from expected only by whole-label rounding, so
-    its bands are thin). Right: rounds to the
-    (eps, delta) criterion vs gamma with a gamma-noisy filter and a label per rejected sample,
-    against the C5 + C7 estimate ln(U0/eps)/theta + log(1/delta)/log(1/gamma) — an estimate,
-    not a bound: with gamma > 0 the adversary spends its correct answers on half-solved prompts.
-    Command: `python -m experiments run fig5` (about 15 s on 2 CPU cores).
-    """
-
-    base: SimConfig = C5_BASE
-    unsolved: float = 0.9  # U0
-    betas: tuple[float, ...] = (0.1, 0.2, 0.4, 0.6)
-    eps: float = 0.05
-    eps_betas: tuple[float, ...] = (0.15, 0.4)
-    eps_gammas: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
-    eps_rounds: int = 150
-
-    def __post_init__(self):
-        r = self.base.resolved()
-        want = dict(
-            labeler="adversarial",
-            mixture="replace",
-            filter="perfect",
-            filter_labels=True,
-            learner="strong",
-            restart=False,
-        )
-        for key, value in want.items():
-            if getattr(r, key) != value:
-                got = getattr(r, key)
-                raise ValueError(f"fig5 base: {key} must be {value!r} (C5's form); got {got!r}")
-        need = r.n_prompts * max(r.samples_per_prompt, r.labels_per_prompt)
-        if r.label_budget < need:
-            raise ValueError(f"fig5 base: label_budget must be >= {need}; got {r.label_budget}")
-        if not 0 < self.unsolved <= 1:
-            raise ValueError(f"unsolved must lie in (0, 1]; got {self.unsolved}")
-        if not 0 < self.eps < 1:
-            raise ValueError(f"eps must lie in (0, 1); got {self.eps}")
-        for name in ("betas", "eps_betas"):
-            values = getattr(self, name)
-            if not values or not all(0 < b < 1 for b in values):
-                raise ValueError(f"{name} must list values in (0, 1); got {values}")
-        if not self.eps_gammas or not all(0 <= g < 1 for g in self.eps_gammas):
-            raise ValueError(f"eps_gammas must list values in [0, 1); got {self.eps_gammas}")
-        if self.eps_rounds < 1:
-            raise ValueError(f"eps_rounds must be an integer >= 1; got {self.eps_rounds}")
-
-    def task(self) -> tuple[sim.Task, float]:
-        """The base model solves the first round((1 - U0) P) prompts exactly, no others.
-        Returns the task and its exact U0."""
-        n = self.base.n_prompts
-        solved = round((1 - self.unsolved) * n)
-        a0 = np.where(np.arange(n) < solved, 1.0, 0.0)
-        return sim.task_from_accuracy(a0, n_responses=self.base.n_responses), 1 - solved / n
 
 
 def run(cfg: Fig5Config, run_dir: Path, *, progress: bool = True) -> None:
@@ -157,7 +79,7 @@ def _eps_delta(cfg: Fig5Config, task: sim.Task, u0: float) -> dict:
 def figure(run_dir: Path) -> list[Path]:
     from figures import fig5
 
-    return fig5.draw(run_dir)
+    return fig5.draw(*rundir.load(run_dir), run_dir / "fig5")
 
 
 def report(run_dir: Path) -> list[dict]:
@@ -203,31 +125,12 @@ def report(run_dir: Path) -> list[dict]:
     return rows
 
 
-register(
-    Experiment(
-        name="fig5",
-        summary="focused vs uniform against the adversarial labeler (C5); rounds to (eps, delta)",
-        presets={
-            "tiny": Fig5Config(
-                base=dataclasses.replace(C5_BASE, n_prompts=100, rounds=8, seeds=3),
-                betas=(0.2, 0.5),
-                eps_betas=(0.4,),
-                eps_gammas=(0.0, 0.2),
-                eps_rounds=40,
-            ),
-            "default": Fig5Config(),
-            "large": Fig5Config(
-                base=dataclasses.replace(C5_BASE, n_prompts=100_000, rounds=60, seeds=32),
-                betas=(0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8),
-                eps=0.01,
-                eps_betas=(0.1, 0.2, 0.4),
-                eps_gammas=tuple(np.round(np.linspace(0.0, 0.6, 25), 3)),
-                eps_rounds=400,
-            ),
-        },
-        run=run,
-        figure=figure,
-        claims=("C5", "C7"),
-        report=report,
-    )
+EXPERIMENT = Experiment(
+    name="fig5",
+    summary="focused vs uniform against the adversarial labeler (C5); rounds to (eps, delta)",
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    claims=("C5", "C7"),
+    report=report,
 )

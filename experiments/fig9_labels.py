@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 import sim
 from experiments import rundir
-from experiments.config import SimConfig, override
-from experiments.registry import Experiment, register
+from experiments.configs.fig9 import PRESETS, SERIES, Fig9Config
+from experiments.configs.sim import override
+from experiments.experiment import Experiment
 from experiments.sim_run import simulate_config
-from experiments.stats import mean_ci
 from theory import closed_forms as cf
-
-SERIES = ("mean_accuracy", "greedy_accuracy", "labels_spent", "hard_fraction")
-
-
-@dataclasses.dataclass(frozen=True)
-class Fig9Config:
-    """Figure 9 (FRAMEWORK.md §7.9): accuracy vs cumulative labels spent (what a label buys).
-
-    Sampled mode, `base.seeds` rollouts on `base`'s random task, gamma-noisy filter, the global
-    mixture (weak data weight alpha). `boosting` spends the per-round label budget on the hard
-    set P- (prompts with no accepted sample, m labels each; a budget smaller than P- labels a
-    random part of it), `boosting-uniform` on random prompts. Each budget in `budgets` is a share
-    of n_prompts x labels_per_prompt; one sharded `sim.sweep` over the budgets per arm. x = labels
-    spent so far, y = mean and greedy accuracy (95% bands over seeds); filter-only (no labels)
-    and C2's ceiling D{a0 > 0} for filter-only are the references.
-    Command: `python -m experiments run fig9` (about 15 s on 2 CPU cores).
-    """
-
-    base: SimConfig = SimConfig(mode="sampled", seeds=8, rounds=15, beta=0.3, gamma=0.2)
-    arms: tuple[str, ...] = ("boosting", "boosting-uniform")
-    budgets: tuple[float, ...] = (0.01, 0.05, 0.25)
-
-    def __post_init__(self):
-        if not self.arms:
-            raise ValueError("arms must name at least one strategy")
-        for arm in self.arms:
-            resolved = override(self.base, {"strategy": arm}).resolved()
-            if resolved.allocation == "none":
-                raise ValueError(f"arms: {arm!r} spends no labels; choose a strategy that does")
-        if not self.budgets or not all(b > 0 for b in self.budgets):
-            raise ValueError(f"budgets must list shares > 0; got {self.budgets}")
-
-    def label_budgets(self) -> np.ndarray:
-        """Labels per round for each budget share. [B]"""
-        return np.asarray(self.budgets) * self.base.n_prompts * self.base.labels_per_prompt
+from theory.stats import mean_ci
 
 
 def run(cfg: Fig9Config, run_dir: Path, *, progress: bool = True) -> None:
@@ -83,7 +48,7 @@ def run(cfg: Fig9Config, run_dir: Path, *, progress: bool = True) -> None:
 def figure(run_dir: Path) -> list[Path]:
     from figures import fig9
 
-    return fig9.draw(run_dir)
+    return fig9.draw(*rundir.load(run_dir), run_dir / "fig9")
 
 
 def report(run_dir: Path) -> list[dict]:
@@ -115,32 +80,12 @@ def report(run_dir: Path) -> list[dict]:
     return rows
 
 
-register(
-    Experiment(
-        name="fig9",
-        summary="accuracy vs cumulative labels spent, focused vs uniform (what a label buys)",
-        presets={
-            "tiny": Fig9Config(
-                base=SimConfig(mode="sampled", n_prompts=64, n_responses=8, rounds=5, seeds=3),
-                budgets=(0.05, 0.5),
-            ),
-            "default": Fig9Config(),
-            "large": Fig9Config(
-                base=SimConfig(
-                    mode="sampled",
-                    n_prompts=8192,
-                    n_responses=64,
-                    rounds=30,
-                    seeds=32,
-                    beta=0.3,
-                    gamma=0.2,
-                ),
-                budgets=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
-            ),
-        },
-        run=run,
-        figure=figure,
-        claims=(),
-        report=report,
-    )
+EXPERIMENT = Experiment(
+    name="fig9",
+    summary="accuracy vs cumulative labels spent, focused vs uniform (what a label buys)",
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    claims=(),
+    report=report,
 )

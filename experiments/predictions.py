@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.config import SimConfig
+from experiments.configs.sim import SimConfig
 from sim.types import Task
 
 

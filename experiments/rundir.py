@@ -68,6 +68,13 @@ def read_json(path: str | os.PathLike) -> Any:
         return json.load(f)
 
 
+def load(run_dir: str | os.PathLike) -> tuple[Any, dict]:
+    """(metrics.json, the resolved config of config.json) of a run directory: what the figure
+    functions are handed."""
+    run_dir = Path(run_dir)
+    return read_json(run_dir / METRICS_FILE), read_json(run_dir / CONFIG_FILE)["config"]
+
+
 def environment() -> dict[str, Any]:
     """Versions and device: what a reader needs to trust or repeat a run."""
     import jax

@@ -1,4 +1,4 @@
-"""`sim`: one finite-vocabulary simulation, any option of FRAMEWORK.md §2 settable."""
+"""`sim`: one finite-vocabulary simulation, any option of docs/framework.md §2 settable."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 
 import sim
 from experiments import rundir
-from experiments.config import SimConfig
-from experiments.registry import Experiment, register
+from experiments.configs.sim import PRESETS, SimConfig
+from experiments.experiment import Experiment
 
 
 def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
@@ -39,15 +39,9 @@ def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
         )
 
 
-register(
-    Experiment(
-        name="sim",
-        summary="one simulation of the round; --set any key of FRAMEWORK.md §2",
-        presets={
-            "tiny": SimConfig(n_prompts=64, n_responses=8, rounds=5),
-            "default": SimConfig(),
-            "large": SimConfig(n_prompts=8192, n_responses=64, rounds=50, seeds=8),
-        },
-        run=run,
-    )
+EXPERIMENT = Experiment(
+    name="sim",
+    summary="one simulation of the round; --set any key of docs/framework.md §2",
+    presets=PRESETS,
+    run=run,
 )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments import paper, rundir
-from experiments.registry import Experiment, register
-from sim.lm import config as lm_config
-from sim.lm.testbed import SUMMARY_FILE, run_testbed
+from experiments import rundir
+from experiments.configs import testbed as lm_config
+from experiments.configs.testbed import PRESETS
+from experiments.experiment import Experiment
+from experiments.testbed_runs import SUMMARY_FILE, run_testbed
+from theory import paper
 
 
 def run(cfg: lm_config.TestbedConfig, run_dir: Path, *, progress: bool = True) -> None:
@@ -24,7 +26,11 @@ def run(cfg: lm_config.TestbedConfig, run_dir: Path, *, progress: bool = True) -
 def figure(run_dir: Path) -> list[Path]:
     from figures import testbed
 
-    return testbed.draw_table(run_dir) + testbed.draw_rounds(run_dir)
+    metrics = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    summary = rundir.read_json(run_dir / SUMMARY_FILE)
+    return testbed.draw_table(summary, run_dir / "fig6") + testbed.draw_rounds(
+        metrics, summary, run_dir / "fig7"
+    )
 
 
 def _fmt(ci: dict) -> str:
@@ -52,18 +58,11 @@ def report(run_dir: Path) -> list[dict]:
     return rows
 
 
-register(
-    Experiment(
-        name="testbed",
-        summary="toy LLM trained by the round: Table 1 analogue, accuracy per round (fig6, fig7)",
-        presets={
-            "tiny": lm_config.PRESETS["tiny"],
-            "default": lm_config.PRESETS["default"],
-            "gpu": lm_config.PRESETS["gpu"],
-            "large": lm_config.PRESETS["gpu"],
-        },
-        run=run,
-        figure=figure,
-        report=report,
-    )
+EXPERIMENT = Experiment(
+    name="testbed",
+    summary="toy LLM trained by the round: Table 1 analogue, accuracy per round (fig6, fig7)",
+    presets=PRESETS,
+    run=run,
+    figure=figure,
+    report=report,
 )

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import rundir
-from experiments.stats import mean_ci
 from figures.style import color, new_figure, save
+from theory.stats import mean_ci
 
 
 def _positive(y):
@@ -20,10 +19,9 @@ def _positive(y):
 _EXACT_IN_MEAN = ("C1", "C3", "C4")
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    cfg = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 1 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    cfg = config["base"]
     fig, axes = new_figure(ncols=2)
     for ax, mode in zip(axes[0], ("expected", "sampled"), strict=True):
         for arm in m["arms"]:
@@ -67,4 +65,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"k={cfg['samples_per_prompt']}, beta={cfg['beta']}, gamma={cfg['gamma']}",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig1")
+    return save(fig, out)

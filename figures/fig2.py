@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import rundir
 from figures.style import new_figure, save, sequential
 
 
@@ -25,10 +24,9 @@ def _key(ax, handles: list[tuple[dict, str]]) -> None:
     ax.legend(fontsize=6.5, loc="upper right")
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 2 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    base = config["base"]
     betas, gammas = np.asarray(m["betas"]), np.asarray(m["gammas"])
     fine = m["theory_fine"]
     fine_b = np.asarray(fine["betas"])
@@ -104,4 +102,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"k={base['samples_per_prompt']}, ε={m['eps']:g}",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig2")
+    return save(fig, out)

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from experiments import rundir
 from figures.style import new_figure, save, sequential
 
 ERROR_FLOOR = 1e-6  # the colour scale stops here (float32 errors below it are round-off)
@@ -25,10 +24,9 @@ def _contours(ax, x, y, z, levels, *, color, ls, fmt=None, label_size=6.5):
     return cs
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 3 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    base = config["base"]
     betas, gammas, cs = (np.asarray(m[k]) for k in ("betas", "gammas", "cs"))
     th = m["theory"]
     tb, tg, tc = (np.asarray(th[k]) for k in ("betas", "gammas", "cs"))
@@ -98,4 +96,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"k={base['samples_per_prompt']}",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig3")
+    return save(fig, out)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import rundir
-from experiments.stats import mean_ci
 from figures.style import new_figure, save, sequential
+from theory.stats import mean_ci
 
 
 def _band(ax, t, runs, color, *, ls="-", label=None, positive=False):
@@ -20,10 +19,9 @@ def _band(ax, t, runs, color, *, ls="-", label=None, positive=False):
     ax.fill_between(t, lo, hi, color=color, alpha=0.2, lw=0)
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 4 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    base = config["base"]
     ks, a0 = m["ks"], m["a0"]
     colors = sequential(len(ks), cmap="plasma")
     fig, axes = new_figure(ncols=2, nrows=2, width=5.2, height=3.6)
@@ -95,4 +93,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"a0 = {a0:g}, V={base['n_responses']} responses, {n_seeds} seeds (95% bands)",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig4")
+    return save(fig, out)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import rundir
-from experiments.stats import mean_ci
 from figures.style import new_figure, save, sequential
+from theory.stats import mean_ci
 
 
 def _positive(y):
@@ -16,10 +15,9 @@ def _positive(y):
     return np.where(y > 0, y, np.nan)  # log axis: U_t = 0 (all solved) is off the chart
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 5 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    base = config["base"]
     betas = m["betas"]
     colors = sequential(len(betas))
     fig, axes = new_figure(ncols=3, width=4.6, height=3.9)
@@ -94,4 +92,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"{base['label_budget']:.0f} labels per round",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig5")
+    return save(fig, out)

@@ -6,17 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import rundir
-from experiments.stats import mean_ci
 from figures.style import color, new_figure, save
+from theory.stats import mean_ci
 
 _STYLES = ("-", "--", ":", "-.")  # one per budget, cycled
 
 
-def draw(run_dir: str | Path) -> list[Path]:
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    base = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]["base"]
+def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
+    """Draws figure 9 from a run's metrics and resolved config into `out` (.png, .pdf)."""
+    base = config["base"]
     budgets = m["budgets"]
     fig, axes = new_figure(ncols=3, width=4.6, height=3.9)
     ax_mean, ax_greedy, ax_round = axes[0]
@@ -85,4 +83,4 @@ def draw(run_dir: str | Path) -> list[Path]:
         f"α={base['alpha']:.3g}, m={base['labels_per_prompt']}",
         fontsize=9,
     )
-    return save(fig, run_dir / "fig9")
+    return save(fig, out)

@@ -6,16 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import paper, rundir
-from experiments.stats import mean_ci
 from figures.style import color, new_figure, save
+from theory import paper
+from theory.stats import mean_ci
 
 
-def draw_table(run_dir: str | Path) -> list[Path]:
+def draw_table(s: dict, out: str | Path) -> list[Path]:
     """Figure 6: final held-out accuracy per arm, mean ± 95% CI and the seeds, with the paper's
     GSM8K numbers as labelled markers (another task and scale: the ordering is what compares)."""
-    run_dir = Path(run_dir)
-    s = rundir.read_json(run_dir / "summary.json")
     arms = ["base"] + list(s["final_accuracy"])
     fig, axes = new_figure(width=6.0, height=3.8)
     ax = axes[0][0]
@@ -73,14 +71,11 @@ def draw_table(run_dir: str | Path) -> list[Path]:
             fontsize=8,
         )
     ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.0, 0.91))
-    return save(fig, run_dir / "fig6")
+    return save(fig, out)
 
 
-def draw_rounds(run_dir: str | Path) -> list[Path]:
+def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
     """Figure 7: held-out accuracy vs round per strategy, overall and per difficulty."""
-    run_dir = Path(run_dir)
-    m = rundir.read_json(run_dir / rundir.METRICS_FILE)
-    s = rundir.read_json(run_dir / "summary.json")
     strategies = list(m)
     n_diff = np.asarray(m[strategies[0]]["test_accuracy_by_difficulty"]).shape[-1]
     panels = n_diff + 1
@@ -111,4 +106,4 @@ def draw_rounds(run_dir: str | Path) -> list[Path]:
     fig.suptitle(
         f"Testbed accuracy per round (mean and 95% band over {s['seeds']} seeds)", fontsize=9
     )
-    return save(fig, run_dir / "fig7")
+    return save(fig, out)

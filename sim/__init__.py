@@ -1,10 +1,11 @@
 """The round (generate, filter, allocate, label, fit) and its finite-vocabulary backend."""
 
-from sim.grid import grid_params, simulate, sweep
 from sim.modes import EXPECTED, MODES, SAMPLED
-from sim.strategies import PRESETS, make_strategy
-from sim.table import init_state, rollout, round_step
-from sim.tasks import base_accuracy, make_task, task_from_accuracy, validate_task
+from sim.strategies import PRESETS
+from sim.table.grid import grid_params, simulate, sweep
+from sim.table.rollout import init_state, rollout, round_step
+from sim.table.strategy import make_strategy
+from sim.table.tasks import base_accuracy, make_task, task_from_accuracy, validate_task
 from sim.types import Params, PromptStats, SimState, Strategy, Task, make_params
 
 __all__ = [

@@ -23,7 +23,7 @@ def acceptance(correct: Array, tpr: Array, fpr: Array) -> Array:
 def cd_filter(task: Task, params: Params) -> Array:
     """Acceptance probability of every (prompt, response): c if correct, d otherwise.
 
-    Covers every filter of FRAMEWORK.md §3 through (c, d): perfect (1, 0), gamma-noisy (1, gamma),
+    Covers every filter of framework §3 through (c, d): perfect (1, 0), gamma-noisy (1, gamma),
     general (c, d), none (1, 1); `params.filter_tpr` / `filter_fpr` of shape [P] give a
     per-prompt filter.
 
@@ -61,3 +61,20 @@ def none() -> dict:
 
 
 NAMED = {"perfect": perfect, "gamma": noisy, "general": general, "none": none}
+
+
+def resolve(name: str, *, gamma=0.0, filter_tpr=1.0, filter_fpr=0.0) -> tuple[float, float]:
+    """(c, d) of the filter called `name`, the one place a filter name becomes its rates.
+
+    `gamma` is read by the gamma-noisy filter only, (`filter_tpr`, `filter_fpr`) by the general
+    one; the others have fixed rates. Raises ValueError naming a bad name or value.
+    """
+    if name not in NAMED:
+        raise ValueError(f"filter must be one of {sorted(NAMED)}; got {name!r}")
+    if name == "gamma":
+        rates = noisy(gamma)
+    elif name == "general":
+        rates = general(filter_tpr, filter_fpr)
+    else:
+        rates = NAMED[name]()
+    return rates["filter_tpr"], rates["filter_fpr"]

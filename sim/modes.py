@@ -1,4 +1,4 @@
-"""The two modes of FRAMEWORK.md §3: expected (deterministic) and sampled (explicit PRNG keys)."""
+"""The two modes of framework §3: expected (deterministic) and sampled (explicit PRNG keys)."""
 
 from __future__ import annotations
 

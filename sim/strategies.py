@@ -1,12 +1,8 @@
-"""Named strategies of FRAMEWORK.md §4 and the one place where role names become functions."""
+"""Named strategies of docs/framework.md §4 and role names, shared by both backends."""
 
 from __future__ import annotations
 
-from sim import allocate, labelers, learners, mixtures
-from sim.filters import cd_filter
-from sim.metrics import METRIC_DOCS
-from sim.modes import MODES
-from sim.types import Strategy
+from sim import allocate
 
 # The rows of the comparison: a choice of filter, allocation and mixture (config values).
 PRESETS: dict[str, dict[str, str]] = {
@@ -30,12 +26,12 @@ PRESET_DOCS = {
 }
 
 # Allocation names. "focused" spends labels where the model fails: in the replace mixture, which
-# FRAMEWORK.md §3 defines as one weak label per rejected sample, that is each rejected sample
+# docs/framework.md §3 defines as one weak label per rejected sample, that is each rejected sample
 # ("rejected"); in the other mixtures it is the paper's hard set P- ("hard").
 ALLOCATION_NAMES = ("focused", "hard", "rejected", "uniform", "none", "boost_weights", "soft")
 
 
-def _allocation(name: str, mixture: str):
+def allocation_fn(name: str, mixture: str):
     if name == "focused":
         return allocate.rejected if mixture == "replace" else allocate.focused
     if name == "hard":
@@ -43,52 +39,7 @@ def _allocation(name: str, mixture: str):
     return allocate.ALLOCATIONS[name]
 
 
-def _lookup(option: str, name: str, table) -> None:
+def lookup(option: str, name: str, table) -> None:
+    """Raises ValueError naming `option` and its valid values unless `name` is in `table`."""
     if name not in table:
         raise ValueError(f"{option} must be one of {sorted(table)}; got {name!r}")
-
-
-def make_strategy(
-    *,
-    allocation: str = "focused",
-    labeler: str = "stochastic",
-    mixture: str = "global",
-    learner: str = "strong",
-    mode: str = "expected",
-    samples_per_prompt: int = 8,
-    labels_per_prompt: int = 8,
-    filter_labels: bool = False,
-    restart: bool = False,
-    sgd_steps: int = 10,
-    record: tuple[str, ...] | None = None,
-) -> Strategy:
-    """Resolves role names to functions, once. Raises ValueError naming a bad option.
-
-    `record` names the metrics to keep each round (default all; see `sim.metrics`).
-    """
-    _lookup("allocation", allocation, ALLOCATION_NAMES)
-    _lookup("labeler", labeler, labelers.LABELERS)
-    _lookup("mixture", mixture, mixtures.MIXTURES)
-    _lookup("learner", learner, learners.LEARNERS)
-    _lookup("mode", mode, MODES)
-    for option, v in (("filter_labels", filter_labels), ("restart", restart)):
-        if not isinstance(v, bool):
-            raise ValueError(f"{option} must be true or false; got {v!r}")
-    if record is not None:
-        record = tuple(record)
-        for name in record:
-            _lookup("record", name, METRIC_DOCS)
-    return Strategy(
-        filter_fn=cd_filter,
-        allocate_fn=_allocation(allocation, mixture),
-        label_fn=labelers.LABELERS[labeler],
-        mixture_fn=mixtures.MIXTURES[mixture],
-        learner_fn=learners.LEARNERS[learner],
-        mode=MODES[mode],
-        samples_per_prompt=samples_per_prompt,
-        labels_per_prompt=labels_per_prompt,
-        filter_labels=filter_labels,
-        restart=restart,
-        sgd_steps=sgd_steps,
-        record=record,
-    )

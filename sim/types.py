@@ -13,7 +13,7 @@ Array = Any  # a jax.Array or anything jnp.asarray accepts
 
 
 class Task(NamedTuple):
-    """A finite-vocabulary task (FRAMEWORK.md §2): prompts, responses, correct sets, base model.
+    """A finite-vocabulary task (framework §2): prompts, responses, correct sets, base model.
 
     Attributes:
       correct: correct-response mask G(x); every row has at least one True and one False.
@@ -186,7 +186,7 @@ class Strategy:
     """The static structure of a round: one function per role, plus shapes.
 
     Hashable, so it is a static argument of `jax.jit`; numeric hyper-parameters live in `Params`.
-    The five roles of FRAMEWORK.md §3 are `filter_fn` (generate is the mode's `draw`),
+    The five roles of framework §3 are `filter_fn` (generate is the mode's `draw`),
     `allocate_fn`, `label_fn`, `mixture_fn` and `learner_fn`; see their modules for signatures.
     """
 

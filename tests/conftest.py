@@ -6,6 +6,9 @@ import jax
 import pytest
 from hypothesis import HealthCheck, settings
 
+from experiments.configs import testbed as config_lib
+from experiments.testbed_runs import make_setup
+
 # Implicit rank broadcasting and dtype promotion are bugs in this code base: make them errors.
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
@@ -28,3 +31,21 @@ def x64():
     """Float64 inside the test: closed forms are compared to float tolerance."""
     with jax.enable_x64(True):
         yield
+
+
+# The testbed's tiny preset: its data and base model, built once per session.
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    return config_lib.preset("tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_setup(tiny_config, tiny_dir):
+    return make_setup(tiny_config, tiny_dir, progress=False)

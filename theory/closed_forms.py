@@ -1,4 +1,4 @@
-"""Closed forms, recursions and bounds of claims C1-C7 (FRAMEWORK.md §5).
+"""Closed forms, recursions and bounds of claims C1-C7 (docs/framework.md §5).
 
 Pure `jax.numpy` functions of scalars or arrays (broadcasting), float64 when `jax_enable_x64` is
 set. Notation: a accuracy, e = 1 - a error, c / d the filter's acceptance of a correct / wrong

@@ -1,4 +1,4 @@
-"""The claim registry: each claim of FRAMEWORK.md §5 with its functions, tests and figure."""
+"""The claim registry: each claim of docs/framework.md §5 with its functions, tests and figure."""
 
 from __future__ import annotations
 

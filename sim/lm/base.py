@@ -1,25 +1,24 @@
-"""The fixed parts of a testbed config: the data sets and the base model, trained once and cached.
+"""The fixed parts of a testbed config: the data sets and the base model.
 
 The paper's base model is a fixed pre-trained model and seeds vary only the rounds; here the
 base model is trained from scratch on a seed set of easy sums (`seed_difficulty`), once per
-config, and cached in `<out>/base/`: a later run (any strategy, seed or resumption) loads it.
+config (the experiments layer caches it on disk).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from experiments import rundir
-from sim.lm import checkpoint, task, train
-from sim.lm.config import TestbedConfig
+from sim.lm import task, train
 from sim.lm.model import ModelConfig, init_model
-from sim.lm.round import RoundProblems, evaluate
+from sim.lm.round import RoundProblems
 
 # The config fields the base model depends on (the cache key); round options are not among them.
 BASE_FIELDS = (
@@ -33,8 +32,10 @@ BASE_FIELDS = (
     "base_seed",
     "batch_size",
 )
-PARAMS_FILE = "params.msgpack"
 BASE_WARMUP = 100
+# The testbed's config: any object with the fields of `experiments.configs.testbed.TestbedConfig`
+# (the backend reads them; it does not import the application layer).
+TestbedConfig = Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +110,10 @@ def chunk_size(n_steps: int, at_most: int = 50) -> int:
 
 
 def train_base(
-    config: TestbedConfig, seed_set: task.Problems, *, progress: rundir.Progress | None = None
+    config: TestbedConfig,
+    seed_set: task.Problems,
+    *,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> tuple[nnx.GraphDef, nnx.State, np.ndarray]:
     """Trains the base model from scratch on the seed set (uniform weights, cosine schedule).
 
@@ -139,43 +143,6 @@ def train_base(
             prompt_len=task.prompt_len(config.max_digits),
         )
         losses.append(np.asarray(loss))
-        if progress is not None:
-            progress.update((i + 1) * size, f"base model, loss {float(loss[-1]):.3f}")
+        if on_step is not None:
+            on_step((i + 1) * size, float(loss[-1]))
     return graphdef, state.params, np.concatenate(losses)
-
-
-def make_setup(config: TestbedConfig, out_dir, *, progress: bool = True, base_dir=None) -> Setup:
-    """Builds the data and loads the cached base model from `base_dir` (default
-    `<out_dir>/base`), training it (and caching it) when there is none for this config.
-    Runs that differ only in round options can share one `base_dir`."""
-    data = make_data(config)
-    base_dir = Path(out_dir) / "base" if base_dir is None else Path(base_dir)
-    model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
-    graphdef, template = init_model(model_config, key=jax.random.key(0))
-    cached = rundir.is_complete(base_dir) and rundir.config_matches(
-        base_dir, "testbed-base", base_config(config)
-    )
-    if cached:
-        params, _ = checkpoint.load(base_dir / PARAMS_FILE, template)
-    else:
-        (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
-        bar = rundir.Progress(config.base_steps, "base model", enabled=progress)
-        rundir.write_config(base_dir, "testbed-base", base_config(config))
-        graphdef, params, losses = train_base(config, data["seed"], progress=bar)
-        bar.close()
-        checkpoint.save(base_dir / PARAMS_FILE, params)
-        rundir.atomic_write_json(base_dir / rundir.METRICS_FILE, {"train_loss": losses})
-        rundir.mark_complete(base_dir)
-    test = device_problems(data["test"])
-    base_metrics = evaluate(
-        graphdef, params, test, n_difficulties=config.max_digits, chunk=config.sample_chunk
-    )
-    return Setup(
-        config=config,
-        model_config=model_config,
-        graphdef=graphdef,
-        base_params=params,
-        train=device_problems(data["train"]),
-        test=test,
-        base_metrics={k: np.asarray(v) for k, v in base_metrics.items()},
-    )

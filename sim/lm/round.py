@@ -1,4 +1,4 @@
-"""One round of FRAMEWORK.md §3 with the transformer: generate, filter, allocate, label, fit.
+"""One round of docs/framework.md §3 with the transformer: generate, filter, allocate, label, fit.
 
 Filter, allocation and mixture weights are the simulator's own role functions
 (`sim.filters.acceptance`, `sim.allocate.*` in sampled mode, `sim.mixtures.global_weights`);

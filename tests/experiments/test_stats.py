@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from experiments.stats import mean_ci, t975, t_central_mass
+from theory.stats import mean_ci, t975, t_central_mass
 
 # t_{0.975, df} from standard tables (6 decimals).
 TABLE = {

@@ -14,6 +14,7 @@ from sim import allocate
 from sim.lm import round as round_lib
 from sim.lm import run, task
 from sim.lm.base import device_problems
+from sim.lm.strategy import make_strategy
 from sim.types import make_params
 
 D = 3
@@ -130,7 +131,7 @@ def test_uniform_allocation_ignores_the_hard_set(problems):
 
 
 def test_round_is_deterministic(tiny_setup):
-    strategy, params = run.make_strategy(tiny_setup.config, "boosting")
+    strategy, params = make_strategy(tiny_setup.config, "boosting")
     state = run.init_run_state(tiny_setup, seed=3)
     a_state, a = run.run_round(tiny_setup, strategy, params, state)
     b_state, b = run.run_round(tiny_setup, strategy, params, state)
@@ -165,9 +166,26 @@ def test_base_model_labeler_returns_its_pool(problems):
 def test_restart_starts_each_round_from_the_base_model(tiny_setup, restart):
     config = dataclasses.replace(tiny_setup.config, restart=restart)
     setup = dataclasses.replace(tiny_setup, config=config)
-    strategy, params = run.make_strategy(config, "filter-only")
+    strategy, params = make_strategy(config, "filter-only")
     state = run.init_run_state(setup, seed=0)
     for _ in range(2):
         state, _ = run.run_round(setup, strategy, params, state)
     # a restarted round trains a fresh optimizer from the base weights; a continued one goes on
     assert int(state.train.step) == config.steps_per_round * (1 if restart else 2)
+
+
+@pytest.mark.parametrize("gamma", [0.3, 0.6])
+def test_hard_set_is_no_accepted_sample_with_a_coin_per_sample(problems, gamma):
+    """All samples wrong, gamma-noisy filter: a prompt is hard (P-) when none of its k samples
+    is accepted, and each sample gets its own filter coin, so P(hard) = (1 - gamma)^k. Defining
+    P- as "no correct sample" would give 1; one coin per prompt would give 1 - gamma."""
+    samples, _ = _samples(problems, np.zeros(P))
+    params = make_params(beta=0.3, filter_tpr=1.0, filter_fpr=gamma, label_budget=P * M)
+    strategy = _strategy(allocate.focused)
+    hard = [
+        float(_curate(problems, samples, params, strategy, key=k)[2]["hard_fraction"])
+        for k in range(25)
+    ]
+    want = (1 - gamma) ** K
+    n = P * len(hard)
+    assert abs(np.mean(hard) - want) <= 5 * np.sqrt(want * (1 - want) / n) + 1e-9

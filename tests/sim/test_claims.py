@@ -318,7 +318,7 @@ def test_c7_eps_delta_with_perfect_filter(x64):
     # gamma -> 0: amplification takes one round, so the (eps, delta) criterion is reached
     # exactly when C5's unsolved mass falls under eps. With gamma > 0 the adversary spends its
     # correct answers on half-solved prompts that still reject samples, and the C5 + C7
-    # estimate is no bound (FRAMEWORK.md says "about"); figure 5 shows both.
+    # estimate is no bound (docs/framework.md says "about"); figure 5 shows both.
     n, u0, eps = 400, 1.0, 0.05
     task = _c5_task(n, u0, dtype=jnp.float64)
     for beta in (0.15, 0.4):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.reference import reference_rollout
+from sim.table.reference import reference_rollout
 
 KW = dict(beta=0.4, alpha=0.3, tau=0.2, eta=0.4, lr=0.7, wrong_spread=0.3)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import grid as grid_mod
+from sim.table import grid as grid_mod
 
 TASK = sim.make_task(jax.random.key(0), n_prompts=48, n_responses=10, n_correct=2)
 PARAMS = sim.make_params(beta=0.4, filter_tpr=0.9, filter_fpr=0.2, label_budget=150.0, eta=0.5)

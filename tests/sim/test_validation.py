@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.tasks import validate_task
+from sim.table.tasks import validate_task
 
 
 @pytest.mark.parametrize(
@@ -91,4 +91,4 @@ def test_base_accuracy_outside_unit_interval():
 def test_grid_with_mismatched_axes():
     params = sim.make_params()._replace(beta=np.ones(3, np.float32), alpha=np.ones(4, np.float32))
     with pytest.raises(ValueError, match=r"grid fields must share one leading axis"):
-        sim.grid.broadcast_grid(params)
+        sim.table.grid.broadcast_grid(params)

@@ -9,14 +9,18 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import rundir
-from sim.lm import checkpoint, run, testbed
-from sim.lm import config as config_lib
-from sim.lm.base import make_setup
+from experiments import checkpoint, registry, rundir
+from experiments import testbed_runs as testbed
+from experiments.configs import testbed as config_lib
+from experiments.driver import execute
+from experiments.testbed_runs import make_setup
+from sim.lm import run, strategy
+from theory.stats import ci_summary
 
 
 def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
-    summary = testbed.run_testbed(tiny_config, tiny_dir, progress=False)
+    execute(registry.get("testbed"), tiny_config, tiny_dir, progress=False)
+    summary = rundir.read_json(tiny_dir / testbed.SUMMARY_FILE)
     metrics = rundir.read_json(tiny_dir / "metrics.json")
     seeds, rounds = tiny_config.seeds, tiny_config.rounds
     assert set(metrics) == set(tiny_config.strategies)
@@ -44,11 +48,11 @@ def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
 
 
 def test_resume_equals_no_interruption(tiny_setup, tmp_path):
-    whole = run.run_one(tiny_setup, "boosting", 1, tmp_path / "whole")
-    part = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", stop_after_round=1)
+    whole = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "whole")
+    part = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", stop_after_round=1)
     assert part["test_accuracy"].shape == (2,)
     assert not rundir.is_complete(tmp_path / "part")
-    resumed = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
+    resumed = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
     assert whole.keys() == resumed.keys()
     exact = jax.default_backend() == "cpu"  # accelerators may reduce in another order
     for name in whole:
@@ -57,23 +61,25 @@ def test_resume_equals_no_interruption(tiny_setup, tmp_path):
         else:
             assert whole[name].shape == resumed[name].shape
     like = run.init_run_state(tiny_setup, 0)
-    a, _ = checkpoint.load(tmp_path / "whole" / run.CHECKPOINT_FILE, like)
-    b, _ = checkpoint.load(tmp_path / "part" / run.CHECKPOINT_FILE, like)
+    a, _ = checkpoint.load(tmp_path / "whole" / testbed.CHECKPOINT_FILE, like)
+    b, _ = checkpoint.load(tmp_path / "part" / testbed.CHECKPOINT_FILE, like)
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
         if exact:
             np.testing.assert_array_equal(x, y)  # parameters, optimizer, key: bit-identical
         else:
             np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-5)
     # resuming a finished run reads it back
-    again = run.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
+    again = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
     np.testing.assert_array_equal(again["test_accuracy"], whole["test_accuracy"])
 
 
 def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
-    testbed.run_testbed(tiny_config, tiny_dir, progress=False, resume=True)  # all done: no work
+    exp = registry.get("testbed")
+    _, status = execute(exp, tiny_config, tiny_dir, progress=False)  # all done: no work
+    assert status == "skipped"
     other = config_lib.replace(tiny_config, beta=0.9)
-    with pytest.raises(ValueError, match="another config"):
-        testbed.run_testbed(other, tiny_dir, progress=False, resume=True)
+    with pytest.raises(ValueError, match="different config"):
+        execute(exp, other, tiny_dir, progress=False)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +106,7 @@ def test_bad_options_fail_clearly(changes, match):
 
 
 def test_presets_are_valid_and_documented():
-    assert set(config_lib.PRESETS) == {"tiny", "default", "gpu"}
+    assert set(config_lib.PRESETS) == {"tiny", "default", "gpu", "large"}
     default = config_lib.preset("default")
     assert (default.rounds, default.samples_per_prompt, default.seeds) == (5, 8, 5)
     assert default.alpha == pytest.approx(1 / 3)
@@ -113,15 +119,15 @@ def test_presets_are_valid_and_documented():
 
 def test_mean_ci_is_the_t_interval():
     x = [0.1, 0.3, 0.2, 0.4, 0.25]
-    got = testbed.mean_ci(x)
+    got = ci_summary(x)
     half = 2.7764451051977987 * np.std(x, ddof=1) / math.sqrt(5)  # t_{0.975, 4}
     assert got["mean"] == pytest.approx(0.25)
     assert got["half_width"] == pytest.approx(half)
-    assert math.isnan(testbed.mean_ci([0.5])["half_width"])
+    assert math.isnan(ci_summary([0.5])["half_width"])
 
 
 def test_command_line_assignments_are_typed_and_checked():
-    from experiments.config import override, parse_sets
+    from experiments.configs.sim import override, parse_sets
 
     base = config_lib.preset("default")
 
@@ -156,21 +162,21 @@ def test_strategies_resolve_to_the_simulator_roles():
     from sim.lm import round as round_lib
 
     cfg = config_lib.preset("default")
-    s, p = run.make_strategy(cfg, "do-nothing")
+    s, p = strategy.make_strategy(cfg, "do-nothing")
     assert s.allocate_fn is allocate.none and (float(p.filter_tpr), float(p.filter_fpr)) == (1, 1)
-    s, p = run.make_strategy(cfg, "boosting")
+    s, p = strategy.make_strategy(cfg, "boosting")
     assert s.allocate_fn is allocate.focused and s.mixture_fn is mixtures.global_weights
     assert float(p.filter_fpr) == pytest.approx(cfg.gamma) and float(p.alpha) == pytest.approx(
         1 / 3
     )
-    s, _ = run.make_strategy(cfg, "filter-only")
+    s, _ = strategy.make_strategy(cfg, "filter-only")
     assert s.allocate_fn is allocate.none and s.mixture_fn is round_lib.replace_weights
-    s, _ = run.make_strategy(cfg, "boosting-uniform")
+    s, _ = strategy.make_strategy(cfg, "boosting-uniform")
     assert s.allocate_fn is allocate.uniform
     general = config_lib.replace(cfg, filter="general", filter_tpr=0.8, filter_fpr=0.2)
-    _, p = run.make_strategy(general, "boosting")
+    _, p = strategy.make_strategy(general, "boosting")
     assert (float(p.filter_tpr), float(p.filter_fpr)) == pytest.approx((0.8, 0.2))
-    _, p = run.make_strategy(config_lib.replace(cfg, filter="perfect"), "filter-only")
+    _, p = strategy.make_strategy(config_lib.replace(cfg, filter="perfect"), "filter-only")
     assert float(p.filter_fpr) == 0.0
     with pytest.raises(ValueError, match="filter must be one of"):
         config_lib.replace(cfg, filter="magic")

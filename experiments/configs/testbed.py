@@ -1,34 +1,19 @@
-"""The testbed's typed config, its validation and its presets (tiny, default, gpu)."""
+"""Config and presets of `testbed`: the toy LLM trained by the round (tiny, default, gpu)."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 
-from sim import allocate, filters
 from sim.lm import model as model_lib
 from sim.lm import task as task_lib
-from sim.strategies import PRESETS as SIM_PRESETS
+from sim.lm.strategy import FILTERS, LABELERS, STRATEGIES
 from sim.types import check_range
-
-# The strategies of FRAMEWORK.md §4 that the transformer runs: the same (filter, allocation,
-# mixture) triples as the simulator's presets, so a row means the same thing in both backends.
-STRATEGIES = (
-    "do-nothing",
-    "filter-only",
-    "weak-only",
-    "boosting",
-    "boosting-uniform",
-    "boosting-weights",
-)
-LABELERS = ("stochastic", "base")
-FILTERS = ("gamma", "general", "perfect")
-MIXTURES = ("global", "replace")
 
 
 @dataclasses.dataclass(frozen=True)
 class TestbedConfig:
-    """The toy-LLM testbed (FRAMEWORK.md §6, figures 6-9): every strategy x seed, T rounds each.
+    """The toy-LLM testbed (framework §6, figures 6-9): every strategy x seed, T rounds each.
 
     Shows: held-out greedy accuracy of the base model and of each strategy after `rounds`
     rounds, mean and 95% t-interval over seeds, and the paired boosting - filter-only gap. The
@@ -65,7 +50,7 @@ class TestbedConfig:
     base_steps: int = 1500
     base_lr: float = 1e-3
     base_seed: int = 0
-    # the round (FRAMEWORK.md §3)
+    # the round (framework §3)
     rounds: int = 5
     samples_per_prompt: int = 8  # k
     temperature: float = 1.0
@@ -161,21 +146,6 @@ def validate(c: TestbedConfig) -> None:
         raise ValueError(f"strategies must not repeat; got {c.strategies!r}")
 
 
-def strategy_roles(name: str) -> dict[str, str]:
-    """(filter, allocation, mixture) names of a strategy, as in the simulator's presets.
-
-    "focused" is the paper's hard set P- (no accepted sample) in every mixture here: the
-    simulator's one-label-per-rejected-sample form (its replace mixture) only exists for its
-    count tables. The LM's "replace" mixture weighs every kept example the same.
-    """
-    _choice("strategy", name, STRATEGIES)
-    roles = dict(SIM_PRESETS[name])
-    _choice("filter", roles["filter"], filters.NAMED)
-    _choice("allocation", roles["allocation"], allocate.ALLOCATIONS)
-    _choice("mixture", roles["mixture"], MIXTURES)
-    return roles
-
-
 def replace(config: TestbedConfig, **changes) -> TestbedConfig:
     """A copy with `changes` (validated), naming an unknown option in the error."""
     fields = {f.name for f in dataclasses.fields(TestbedConfig)}
@@ -204,7 +174,7 @@ PRESETS: dict[str, TestbedConfig] = {
         seeds=1,
         sample_chunk=256,
     ),
-    # The paper's Table 1 analogue (FRAMEWORK.md §6): 5 rounds, k = 8, alpha = 1/3, 5 seeds.
+    # The paper's Table 1 analogue (framework §6): 5 rounds, k = 8, alpha = 1/3, 5 seeds.
     "default": TestbedConfig(),
     # Larger model and data for an accelerator: 6-digit sums, the `base` model, 16384 prompts,
     # every strategy, 8 seeds. Not measured here (no accelerator was available); estimated at
@@ -232,3 +202,7 @@ PRESETS: dict[str, TestbedConfig] = {
 def preset(name: str) -> TestbedConfig:
     _choice("preset", name, PRESETS)
     return PRESETS[name]
+
+
+# The command line's presets: `large` is the accelerator preset.
+PRESETS["large"] = PRESETS["gpu"]

@@ -1,4 +1,4 @@
-"""Statistics of runs: 95% intervals over seeds (exact Student-t quantiles, no SciPy), first
+"""Interval statistics over seeds: 95% t-intervals (exact Student-t quantiles, no SciPy), first
 crossings of a threshold."""
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ def t975(df: int) -> float:
 
 
 def mean_ci(x, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of its 95% t-interval along `axis` (half-width 0 for one sample)."""
+    """Mean and half-width of its 95% t-interval along `axis`.
+
+    With one sample there is no interval: the half-width is 0 (a band of no width when drawn;
+    `ci_summary` reports it as missing).
+    """
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[axis]
     mean = np.nanmean(x, axis=axis)
@@ -61,3 +65,21 @@ def first_at_or_below(x, threshold, axis: int = -1) -> np.ndarray:
     below = np.asarray(x, dtype=np.float64) <= threshold
     first = np.argmax(below, axis=axis).astype(np.float64)
     return np.where(np.any(below, axis=axis), first, np.nan)
+
+
+def ci_summary(values) -> dict:
+    """Mean and 95% t-interval of a 1-D sample (e.g. one number per seed), as a record.
+
+    The half-width is NaN (written as null) for a single value: there is no interval.
+    """
+    v = np.asarray(values, np.float64).reshape(-1)
+    mean, half = mean_ci(v)
+    half = float(half) if v.size > 1 else math.nan
+    return {
+        "mean": float(mean),
+        "ci_low": float(mean) - half,
+        "ci_high": float(mean) + half,
+        "half_width": half,
+        "n": int(v.size),
+        "values": v.tolist(),
+    }

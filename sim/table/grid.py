@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import AxisType, PartitionSpec
 
-from sim.table import rollout
+from sim.table.rollout import rollout
 from sim.types import Params, Strategy, Task
 
 _AXIS = "configs"

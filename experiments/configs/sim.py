@@ -12,7 +12,8 @@ import jax.numpy as jnp
 
 import sim
 from sim import filters
-from sim.strategies import ALLOCATION_NAMES, PRESETS
+from sim.strategies import ALLOCATION_NAMES
+from sim.strategies import PRESETS as STRATEGY_PRESETS
 from sim.types import check_range, default_theta
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -117,9 +118,9 @@ def _at_least(option: str, value, low: int) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class SimConfig:
-    """One finite-vocabulary simulation: every key of FRAMEWORK.md §2, plus the round's roles.
+    """One finite-vocabulary simulation: every key of framework §2, plus the round's roles.
 
-    `strategy` names a preset of FRAMEWORK.md §4 that fills `filter`, `allocation` and `mixture`
+    `strategy` names a preset of framework §4 that fills `filter`, `allocation` and `mixture`
     when they are left unset (None); any of them can be set explicitly. Run with
     `python -m experiments run sim --set strategy=boosting beta=0.3 gamma=0.2` (about 5 s).
     Floats are simulated in float32.
@@ -167,7 +168,7 @@ class SimConfig:
     delta: float = 0.05  # a prompt is solved when its error <= delta
 
     def __post_init__(self):
-        _choice("strategy", self.strategy, PRESETS)
+        _choice("strategy", self.strategy, STRATEGY_PRESETS)
         _choice("mode", self.mode, sim.MODES)
         _choice("labeler", self.labeler, ("stochastic", "adversarial", "base"))
         _choice("learner", self.learner, ("strong", "partial", "sgd"))
@@ -224,7 +225,7 @@ class SimConfig:
 
     def resolved(self) -> SimConfig:
         """Fills preset and derived defaults, so the saved config says exactly what ran."""
-        preset = PRESETS[self.strategy]
+        preset = STRATEGY_PRESETS[self.strategy]
         return dataclasses.replace(
             self,
             filter=self.filter or preset["filter"],
@@ -242,13 +243,10 @@ class SimConfig:
 
     def filter_rates(self) -> tuple[float, float]:
         """(c, d) of the resolved filter."""
-        name = self.filter or PRESETS[self.strategy]["filter"]
-        if name == "gamma":
-            return 1.0, self.gamma
-        if name == "general":
-            return self.filter_tpr, self.filter_fpr
-        rates = filters.NAMED[name]()
-        return rates["filter_tpr"], rates["filter_fpr"]
+        name = self.filter or STRATEGY_PRESETS[self.strategy]["filter"]
+        return filters.resolve(
+            name, gamma=self.gamma, filter_tpr=self.filter_tpr, filter_fpr=self.filter_fpr
+        )
 
     def make_task(self, dtype=jnp.float32) -> sim.Task:
         return sim.make_task(
@@ -302,3 +300,10 @@ class SimConfig:
 
 
 __all__ = ["SimConfig", "override", "parse_sets"]
+
+
+PRESETS = {
+    "tiny": SimConfig(n_prompts=64, n_responses=8, rounds=5),
+    "default": SimConfig(),
+    "large": SimConfig(n_prompts=8192, n_responses=64, rounds=50, seeds=8),
+}

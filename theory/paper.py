@@ -1,4 +1,4 @@
-"""The paper's reported numbers (FRAMEWORK.md §6): reference lines at another scale, never
+"""The paper's reported numbers (docs/framework.md §6): reference lines at another scale, never
 targets. GSM8K test accuracy, Gemma 2 2B base, 5 rounds, k = 8, alpha = 1/3, mean of 3 seeds."""
 
 SOURCE = "paper's Table 1 (GSM8K, Gemma 2 2B, 3 seeds; another scale)"

@@ -1,7 +1,7 @@
 """The finite-vocabulary backend: one round (generate, filter, allocate, label, fit) and a rollout.
 
 Written for one instance; callers `vmap` over seeds and parameter grids and `jit` once at the
-boundary (see `sim.grid`).
+boundary (see `sim.table.grid`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def init_state(task: Task) -> SimState:
 def round_step(
     state: SimState, task: Task, params: Params, *, key, strategy: Strategy
 ) -> tuple[SimState, dict[str, Array]]:
-    """One round of FRAMEWORK.md §3 on the table model.
+    """One round of docs/framework.md §3 on the table model.
 
     Returns:
       The new state and this round's metrics (scalars; see `sim.metrics.METRIC_DOCS`).

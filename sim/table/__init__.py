@@ -1,0 +1,1 @@
+"""The finite-vocabulary backend: tasks as tables [P, V], rollouts, sweeps, a NumPy reference."""
