@@ -3,7 +3,10 @@ achieved FLOP/s.
 
     python -m experiments.bench_lm [--size small] [--batch 256] [--repeats 3]
 
-Last line, for scripts: `train_tokens_per_s=<x> sample_tokens_per_s=<y> kv_cache_speedup=<z>`.
+Last line, for scripts: `train_tokens_per_s=<x> sample_tokens_per_s=<y> kv_cache_speedup=<z>
+population_speedup=<p>`. The population speed-up is a testbed round's work (sampling k answers
+per prompt, then training steps) for N = 25 members of the testbed's `tiny` model run as one
+vmapped population, against the same 25 members one after another.
 Timings exclude compilation (one warm-up call each) and take the best of `repeats`.
 """
 
@@ -100,10 +103,68 @@ def bench_lm(
             f"({out['sample_flops_per_s'] / 1e9:.2f} GFLOP/s achieved)"
         )
         print(f"sampling without cache: {out['sample_tokens_per_s_no_cache']:.0f} tokens/s")
+    return out
+
+
+def bench_population(
+    n_members: int = 25,
+    *,
+    size: str = "tiny",
+    max_digits: int = 5,
+    prompts: int = 512,
+    k: int = 8,
+    batch: int = 64,
+    train_steps: int = 50,
+    repeats: int = 2,
+    verbose: bool = True,
+) -> dict[str, float]:
+    """A round's sampling and fine-tuning for `n_members` models: one population vs a loop."""
+    config = model.ModelConfig.of_size(size, max_len=task.seq_len(max_digits))
+    graphdef, params = model.init_model(config, key=jax.random.key(0))
+    problems = task.make_problems(
+        prompts,
+        max_digits=max_digits,
+        difficulty_weights=task.uniform_difficulty(max_digits),
+        seed=0,
+    )
+    lp, la = task.prompt_len(max_digits), task.answer_len(max_digits)
+    rep = jnp.repeat(jnp.asarray(problems.prompts), k, axis=0)
+    tokens = jnp.concatenate([jnp.asarray(problems.prompts), jnp.asarray(problems.answers)], axis=1)
+    data = train.TrainData(tokens=tokens, weights=jnp.ones((prompts,), jnp.float32))
+    opt = train.OptConfig()
+    state = train.init_train_state(params, opt)
+
+    def member(state, key):
+        samples = sample.generate(graphdef, state.params, rep, key=key, answer_len=la)
+        new, loss = train.train_chunk(
+            graphdef,
+            opt,
+            state,
+            data,
+            key=key,
+            n_steps=train_steps,
+            batch_size=batch,
+            prompt_len=lp,
+        )
+        return samples, loss
+
+    keys = jax.random.split(jax.random.key(3), n_members)
+    stacked = jax.tree.map(lambda x: jnp.broadcast_to(x, (n_members, *jnp.shape(x))), state)
+    t_seq = _best(lambda: [member(state, keys[i]) for i in range(n_members)], repeats)
+    t_pop = _best(lambda: jax.vmap(member)(stacked, keys), repeats)
+    tokens_done = n_members * (prompts * k * la + train_steps * batch * (config.max_len - 1))
+    out = {
+        "population_members": float(n_members),
+        "population_seconds": t_pop,
+        "sequential_seconds": t_seq,
+        "population_speedup": t_seq / t_pop,
+        "population_tokens_per_s": tokens_done / t_pop,
+    }
+    if verbose:
         print(
-            f"train_tokens_per_s={out['train_tokens_per_s']:.0f} "
-            f"sample_tokens_per_s={out['sample_tokens_per_s']:.0f} "
-            f"kv_cache_speedup={out['kv_cache_speedup']:.2f}"
+            f"population of {n_members} ({size} model, {prompts} prompts x k={k}, "
+            f"{train_steps} steps of {batch}): {t_pop:.2f}s as one population, "
+            f"{t_seq:.2f}s one after another: {out['population_speedup']:.2f}x"
         )
     return out
 
@@ -113,8 +174,16 @@ def main(argv=None) -> None:
     parser.add_argument("--size", default="small", choices=sorted(model.SIZES))
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--members", type=int, default=25)
     args = parser.parse_args(argv)
-    bench_lm(args.size, batch=args.batch, repeats=args.repeats)
+    out = bench_lm(args.size, batch=args.batch, repeats=args.repeats)
+    out.update(bench_population(args.members, repeats=min(args.repeats, 2)))
+    print(
+        f"train_tokens_per_s={out['train_tokens_per_s']:.0f} "
+        f"sample_tokens_per_s={out['sample_tokens_per_s']:.0f} "
+        f"kv_cache_speedup={out['kv_cache_speedup']:.2f} "
+        f"population_speedup={out['population_speedup']:.2f}"
+    )
 
 
 if __name__ == "__main__":

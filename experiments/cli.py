@@ -70,9 +70,10 @@ def _cmd_bench(args) -> int:
 
         return bench(small=args.small)
     if args.what == "lm":
-        from experiments.bench_lm import bench_lm
+        from experiments.bench_lm import main as bench
 
-        bench_lm(args.size, repeats=1 if args.small else 3)
+        argv = ["--size", args.size, "--repeats", "1" if args.small else "3"]
+        bench(argv + (["--members", "4"] if args.small else []))
         return 0
     raise ValueError(f"bench target must be one of ['lm', 'sim']; got {args.what!r}")
 

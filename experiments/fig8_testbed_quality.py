@@ -5,40 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments import rundir
-from experiments.configs import testbed as lm_config
 from experiments.configs.fig8 import PRESETS, Fig8Config
 from experiments.experiment import Experiment
-from experiments.testbed_runs import run_testbed
+from experiments.testbed_runs import Member, run_population
 from theory.stats import mean_ci
 
 
-def _point_dir(run_dir: Path, beta: float, alpha: float) -> Path:
-    return run_dir / f"beta{beta:.4g}_alpha{alpha:.4g}"
+def _arm(beta: float, alpha: float) -> str:
+    return f"beta{beta:.4g}_alpha{alpha:.4g}"
 
 
 def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
+    """Every (beta, alpha) point x seed is a member of one population (one base model)."""
+    points = cfg.points()
+    members = [
+        Member(_arm(b, a), "boosting", seed, (("beta", b), ("alpha", a)))
+        for b, a in points
+        for seed in range(cfg.base.seeds)
+    ]
+    metrics = run_population(cfg.base, members, run_dir, progress=progress)
     out = {
         "betas": list(cfg.betas),
         "alphas": list(cfg.alphas),
         "base_beta": cfg.base.beta,
         "base_alpha": cfg.base.alpha,
-        "points": [],
+        "base_accuracy": float(next(iter(metrics.values()))["test_accuracy"][0, 0]),
+        "points": [
+            {"beta": b, "alpha": a, "final": metrics[_arm(b, a)]["test_accuracy"][:, -1]}
+            for b, a in points
+        ],
     }
-    for i, (beta, alpha) in enumerate(cfg.points()):
-        if progress:
-            print(f"fig8: point {i + 1}/{len(cfg.points())}: beta={beta:.3g} alpha={alpha:.3g}")
-        config = lm_config.replace(cfg.base, beta=beta, alpha=alpha)
-        summary = run_testbed(
-            config,
-            _point_dir(run_dir, beta, alpha),
-            resume=True,
-            progress=progress,
-            base_dir=run_dir / "base",
-        )
-        out["base_accuracy"] = summary["base_accuracy"]
-        out["points"].append(
-            {"beta": beta, "alpha": alpha, "final": summary["final_accuracy"]["boosting"]["values"]}
-        )
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 
 

@@ -147,3 +147,6 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+jsonable = _jsonable  # the JSON form of a value (tuples as lists, NaN as null): to compare

@@ -19,8 +19,9 @@ from theory import paper
 
 
 def run(cfg: lm_config.TestbedConfig, run_dir: Path, *, progress: bool = True) -> None:
-    # The driver has checked that run_dir holds this config (or nothing): always resume.
-    run_testbed(cfg, run_dir, resume=True, progress=progress)
+    # The driver has checked that run_dir holds this config (or nothing): a population
+    # checkpoint there is this run's, so it continues from its last finished round.
+    run_testbed(cfg, run_dir, progress=progress)
 
 
 def figure(run_dir: Path) -> list[Path]:
@@ -40,21 +41,39 @@ def _fmt(ci: dict) -> str:
 
 def report(run_dir: Path) -> list[dict]:
     """Table 1 analogue: held-out accuracy after T rounds, mean ± 95% interval over seeds,
-    beside the paper's GSM8K numbers."""
+    overall and per number of digits, beside the paper's GSM8K numbers; then the paired gaps
+    and the share of the oracle's gain that boosting recovers."""
     s = rundir.read_json(run_dir / SUMMARY_FILE)
+    base = {f"{d + 1} digits": f"{x:.3f}" for d, x in enumerate(s["base_accuracy_by_difficulty"])}
     rows = [
         {
             "arm": "base model",
             "accuracy (ours)": f"{s['base_accuracy']:.3f}",
+            **base,
             "paper (GSM8K)": f"{paper.TABLE1['base'][0]:.3f}",
         }
     ]
+    blank = dict.fromkeys(base, "")
     for name, ci in s["final_accuracy"].items():
         ref = paper.TABLE1.get(name)
         ref_text = "—" if ref is None else f"{ref[0]:.3f}" + (f" ± {ref[1]:.3f}" if ref[1] else "")
-        rows.append({"arm": name, "accuracy (ours)": _fmt(ci), "paper (GSM8K)": ref_text})
+        by = s["final_accuracy_by_difficulty"][name]
+        per = {f"{d + 1} digits": _fmt(c) for d, c in enumerate(by)}
+        rows.append({"arm": name, "accuracy (ours)": _fmt(ci), **per, "paper (GSM8K)": ref_text})
     for name, ci in s["gaps"].items():
-        rows.append({"arm": f"gap: {name}", "accuracy (ours)": _fmt(ci), "paper (GSM8K)": "—"})
+        rows.append(
+            {"arm": f"gap: {name}", "accuracy (ours)": _fmt(ci), **blank, "paper (GSM8K)": "—"}
+        )
+    if "oracle_share" in s:
+        o = s["oracle_share"]
+        rows.append(
+            {
+                "arm": "oracle share (per seed; of means)",
+                "accuracy (ours)": f"{_fmt(o)}; {o['of_means']:.3f}",
+                **blank,
+                "paper (GSM8K)": "—",
+            }
+        )
     return rows
 
 

@@ -21,6 +21,7 @@ COLORS = {
     "boosting-uniform": "#ff7f0e",
     "boosting-weights": "#8c564b",
     "accumulate": "#2ca02c",
+    "oracle": "#17becf",
 }
 
 

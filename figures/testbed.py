@@ -11,6 +11,10 @@ from theory import paper
 from theory.stats import mean_ci
 
 
+def _seeds(n: int) -> str:
+    return f"{n} seed" + ("" if n == 1 else "s")
+
+
 def draw_table(s: dict, out: str | Path) -> list[Path]:
     """Figure 6: final held-out accuracy per arm, mean ± 95% CI and the seeds, with the paper's
     GSM8K numbers as labelled markers (another task and scale: the ordering is what compares)."""
@@ -53,7 +57,9 @@ def draw_table(s: dict, out: str | Path) -> list[Path]:
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylim(0, 1.22)  # headroom for the gap and the legend
     ax.set_title(
-        f"Testbed after {s['rounds']} rounds: mean ± 95% CI over {s['seeds']} seeds", fontsize=9
+        f"Testbed after {s['rounds']} rounds: mean ± 95% CI over {_seeds(s['seeds'])}"
+        "\n(diamonds: the paper's GSM8K numbers, another task and scale)",
+        fontsize=9,
     )
     gap = s["gaps"].get("boosting - filter-only")
     if gap is not None:
@@ -98,12 +104,15 @@ def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
             ax.fill_between(t, mean - half, mean + half, color=color(name), alpha=0.2, lw=0)
         ax.set_title("all prompts" if j == 0 else f"{j}-digit sums", fontsize=9)
         ax.set_xlabel("round")
+        ax.set_xticks(range(acc.shape[1]))  # whole rounds only
         ax.set_ylabel("held-out greedy accuracy")
         ax.set_ylim(-0.02, 1.02)
     for ax in flat[panels:]:
         ax.axis("off")
-    flat[0].legend(fontsize=6, loc="lower left")
+    handles, labels = flat[0].get_legend_handles_labels()
+    # below the panels, off the data
+    fig.legend(handles, labels, fontsize=7, loc="outside lower center", ncol=len(labels))
     fig.suptitle(
-        f"Testbed accuracy per round (mean and 95% band over {s['seeds']} seeds)", fontsize=9
+        f"Testbed accuracy per round (mean and 95% band over {_seeds(s['seeds'])})", fontsize=9
     )
     return save(fig, out)

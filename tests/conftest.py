@@ -48,4 +48,4 @@ def tiny_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_setup(tiny_config, tiny_dir):
-    return make_setup(tiny_config, tiny_dir, progress=False)
+    return make_setup(tiny_config, tiny_dir, progress=False)[0]

@@ -7,6 +7,7 @@ import math
 
 from sim.lm import model as model_lib
 from sim.lm import task as task_lib
+from sim.lm.data import WRONG_KINDS
 from sim.lm.strategy import FILTERS, LABELERS, STRATEGIES
 from sim.types import check_range
 
@@ -41,7 +42,9 @@ class TestbedConfig:
     # over the accepted samples, as in the paper; with few prompts and several passes the model
     # memorises its training prompts instead (see README of the testbed / the report).
     n_train_prompts: int = 4096
-    n_test_prompts: int = 1024  # held-out prompts, uniform over difficulties
+    # held-out prompts, uniform over difficulties: large, so that the test set's sampling error
+    # (~0.007 at 4096) is well below the spread over seeds
+    n_test_prompts: int = 4096
     data_seed: int = 0  # train, test and seed sets are fixed by this seed
     # base model: pre-trained from scratch on a seed set, once per config, then fixed
     seed_difficulty: tuple[float, ...] = (0.5, 0.3, 0.17, 0.03, 0.0)  # seed-set mix of n
@@ -62,7 +65,12 @@ class TestbedConfig:
     alpha: float = 1.0 / 3.0  # weak data's share of the training mixture (the paper's 1/3)
     label_budget: int = 2048  # labels per round (B): 512 prompts x 4, below the hard set (~750)
     labels_per_prompt: int = 4  # m
-    labeler: str = "stochastic"  # or "base": samples of the base model, as in the paper
+    labeler: str = "stochastic"  # "adversarial" (C5), or "base": base-model samples (the paper)
+    # What a wrong weak label is (sim.lm.data.WRONG_KINDS): "random" (a random wrong answer of
+    # the right length, no signal), "shuffled" (another problem's right answer) or "near" (one
+    # carry mistake: partial signal). See the README for why "random" is the default.
+    wrong_labels: str = "random"
+    wrong_spread: float = 0.0  # share of the wrong mass spread over all wrong candidates
     filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
     restart: bool = False  # fine-tune each round from the base model instead of the last one
     steps_per_round: int = 330  # fine-tuning steps per round (the paper: 330 of batch 64)
@@ -76,6 +84,7 @@ class TestbedConfig:
         "weak-only",
         "boosting",
         "boosting-uniform",
+        "oracle",
     )
     seeds: int = 5
     sample_chunk: int = 4096  # sequences decoded per jitted call (memory bound)
@@ -134,6 +143,8 @@ def validate(c: TestbedConfig) -> None:
     for name in ("gamma", "filter_tpr", "filter_fpr", "beta", "alpha"):
         check_range(name, getattr(c, name))
     _choice("labeler", c.labeler, LABELERS)
+    _choice("wrong_labels", c.wrong_labels, WRONG_KINDS)
+    check_range("wrong_spread", c.wrong_spread)
     _choice("filter", c.filter, FILTERS)
     for name in ("filter_labels", "restart"):
         if not isinstance(getattr(c, name), bool):

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from sim.lm import task, train
+from sim.lm import data, task, train
 from sim.lm.model import ModelConfig, init_model
 from sim.lm.round import RoundProblems
 
@@ -24,6 +24,8 @@ from sim.lm.round import RoundProblems
 BASE_FIELDS = (
     "max_digits",
     "data_seed",
+    "n_train_prompts",  # the sets are disjoint: the seed set depends on the others' sizes
+    "n_test_prompts",
     "seed_difficulty",
     "n_seed_examples",
     "model_size",
@@ -65,30 +67,20 @@ def device_problems(p: task.Problems) -> RoundProblems:
 
 
 def make_data(config: TestbedConfig) -> dict[str, task.Problems]:
-    """The seed set (base model), training prompts and held-out test prompts: fixed by
-    `data_seed`, each from its own NumPy stream."""
-    d = config.max_digits
-    uniform = task.uniform_difficulty(d)
-    return {
-        "seed": task.make_problems(
-            config.n_seed_examples,
-            max_digits=d,
-            difficulty_weights=config.seed_difficulty,
-            seed=(config.data_seed, 0),
-        ),
-        "train": task.make_problems(
-            config.n_train_prompts,
-            max_digits=d,
-            difficulty_weights=uniform,
-            seed=(config.data_seed, 1),
-        ),
-        "test": task.make_problems(
-            config.n_test_prompts,
-            max_digits=d,
-            difficulty_weights=uniform,
-            seed=(config.data_seed, 2),
-        ),
-    }
+    """The seed set (base model), training prompts and held-out test prompts, pairwise
+    disjoint as problems (`sim.lm.data`), fixed by `data_seed`."""
+    uniform = task.uniform_difficulty(config.max_digits)
+    return data.make_sets(
+        {
+            "seed": config.n_seed_examples,
+            "train": config.n_train_prompts,
+            "test": config.n_test_prompts,
+        },
+        {"seed": config.seed_difficulty, "train": uniform, "test": uniform},
+        max_digits=config.max_digits,
+        wrong_labels=config.wrong_labels,
+        seed=config.data_seed,
+    )
 
 
 def base_config(config: TestbedConfig) -> dict:

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from sim.allocate import update_boost_weights
+from sim.allocate import ALLOCATIONS, update_boost_weights
 from sim.filters import acceptance
+from sim.labelers import LABELERS
 from sim.lm import sample, train
 from sim.lm.task import verify
 from sim.mixtures import global_weights
 from sim.modes import SAMPLED
-from sim.types import Array, Params, PromptStats
+from sim.types import Array, Params, PromptStats, SimState, Task
 
 
 class RoundProblems(NamedTuple):
@@ -32,22 +32,59 @@ class RoundProblems(NamedTuple):
     prompts: Array  # [P, Lp] int32
     answers: Array  # [P, La] int32 reference answers
     digits: Array  # [P, D + 1] int32 digits of the sums
-    wrong: Array  # [P, La] int32 the plausible wrong answer of each prompt
+    wrong: Array  # [P, La] int32 the wrong answer of each prompt (of the config's wrong kind)
     difficulty: Array  # [P] int32
 
 
-def stochastic_labels(problems: RoundProblems, params: Params, pool, *, key, m: int) -> Array:
-    """The beta-weak labeler: each of m labels is the right answer with probability beta,
-    otherwise the prompt's plausible wrong answer (a carry mistake). [P, m, La]"""
-    del pool
-    right = jax.random.bernoulli(key, params.beta, (problems.answers.shape[0], m))
-    return jnp.where(right[..., None], problems.answers[:, None], problems.wrong[:, None])
+# The labeler's candidate answers of a prompt: the right one, then the wrong one. The shared
+# labelers of `sim.labelers` draw over candidates exactly as over a vocabulary in the table
+# backend, so every labeler option means the same thing in both backends.
+N_CANDIDATES = 2
 
 
-def base_model_labels(problems: RoundProblems, params: Params, pool, *, key, m: int) -> Array:
-    """Samples of the base model, as in the paper (b(x) = a_0(x); `pool` [P, m, La])."""
-    del problems, params, key, m
-    return pool
+def candidate_task(problems: RoundProblems) -> Task:
+    """The candidates as a finite-vocabulary task [P, 2]: column 0 correct, column 1 the
+    plausible wrong answer (the base model's "favourite mistake" of `plausible_wrong`)."""
+    p = problems.answers.shape[0]
+    correct = jnp.broadcast_to(jnp.asarray([True, False]), (p, N_CANDIDATES))
+    base = jnp.broadcast_to(jnp.asarray([0.0, 1.0], jnp.float32), (p, N_CANDIDATES))
+    return Task(correct=correct, base_probs=base, prompt_weights=jnp.full((p,), 1.0 / p))
+
+
+def label_slots(given: Array, kept: Array, m: int) -> tuple[Array, Array, Array]:
+    """Counts per candidate [P, C] -> each of m label slots' candidate [P, m], given and kept."""
+    g = jnp.round(given).astype(jnp.int32)
+    end = jnp.cumsum(g, axis=-1)
+    j = jnp.arange(m, dtype=jnp.int32)
+    idx = jnp.minimum(jnp.sum(end[:, None, :] <= j[None, :, None], axis=-1), g.shape[-1] - 1)
+    start = jnp.take_along_axis(end - g, idx, axis=-1)
+    n_kept = jnp.take_along_axis(jnp.round(kept).astype(jnp.int32), idx, axis=-1)
+    given_slot = j[None, :] < end[:, -1:]
+    return idx, given_slot, given_slot & (j[None, :] - start < n_kept)
+
+
+def _shared_labels(label_fn, problems, params, n_labels, accuracy, keep, *, key, m):
+    """Labels from a shared labeler (`sim.labelers`): [P, m, La], given [P, m], kept [P, m]."""
+    task = candidate_task(problems)
+    probs = jnp.stack([accuracy, 1.0 - accuracy], axis=-1)
+    state = SimState(
+        probs=probs,
+        weights=jnp.ones_like(accuracy),
+        data=jnp.zeros_like(probs),
+        labels_spent=jnp.zeros(()),
+        round=jnp.zeros((), jnp.int32),
+    )
+    given, kept = label_fn(n_labels, state, task, params, keep, key=key, mode=SAMPLED, max_labels=m)
+    idx, given_slot, kept_slot = label_slots(given, kept, m)
+    cands = jnp.stack([problems.answers, problems.wrong], axis=1)  # [P, C, La]
+    labels = jnp.take_along_axis(cands, idx[..., None], axis=1)
+    return labels, given_slot, kept_slot
+
+
+# Allocations and mixtures a member may use: chosen per member by a traced index, so members
+# of different strategies share one compiled round (a population).
+ALLOCATION_NAMES = ("none", "focused", "uniform", "boost_weights")
+MIXTURE_NAMES = ("replace", "global")
 
 
 def replace_weights(n_synthetic: Array, n_labels: Array, alpha: Array) -> tuple[Array, Array]:
@@ -56,21 +93,19 @@ def replace_weights(n_synthetic: Array, n_labels: Array, alpha: Array) -> tuple[
     return jnp.ones(()), jnp.ones(())
 
 
-LABEL_FNS = {"stochastic": stochastic_labels, "base": base_model_labels}
-MIXTURE_FNS = {"global": global_weights, "replace": replace_weights}
+_MIXTURE_FNS = (replace_weights, global_weights)
 
 
 @dataclasses.dataclass(frozen=True)
 class LMStrategy:
-    """The static roles of a round on the transformer; hashable, so a static jit argument.
+    """The static part of a round on the transformer; hashable, so a static jit argument.
 
-    `allocate_fn` has the simulator's allocation signature (`sim.allocate`); `label_fn` is one
-    of `LABEL_FNS`; `mixture_fn(n_synthetic, n_labels, alpha) -> (w_synthetic, w_label)`.
+    The allocation and the mixture are per member (`Roles`), traced; what is static is the
+    labeler (`labeler`: a name of `sim.labelers.LABELERS`; "base" draws from base-model samples)
+    and the shapes.
     """
 
-    allocate_fn: Callable
-    label_fn: Callable
-    mixture_fn: Callable
+    labeler: str = "stochastic"
     samples_per_prompt: int = 8  # k
     labels_per_prompt: int = 4  # m
     filter_labels: bool = False
@@ -78,7 +113,14 @@ class LMStrategy:
 
     @property
     def needs_base_samples(self) -> bool:
-        return self.label_fn is base_model_labels
+        return self.labeler == "base"
+
+
+class Roles(NamedTuple):
+    """A member's traced roles: indices into `ALLOCATION_NAMES` and `MIXTURE_NAMES`."""
+
+    allocation: Array  # [] int32
+    mixture: Array  # [] int32
 
 
 ROUND_METRICS = (
@@ -121,17 +163,19 @@ def curate(
     samples: Array,
     problems: RoundProblems,
     params: Params,
+    roles: Roles,
     boost_weights: Array,
     pool: Array,
     *,
     key,
     strategy: LMStrategy,
 ) -> tuple[train.TrainData, Array, dict[str, Array]]:
-    """Filter, allocate, label and mix: this round's weighted training set.
+    """Filter, allocate, label and mix: this round's weighted training set (one member).
 
     Args:
       samples: [P, k, La] the model's answers to the training prompts.
-      params: the simulator's `Params` (beta, filter_tpr, filter_fpr, alpha, theta, ...).
+      params: the shared `Params` (beta, filter_tpr, filter_fpr, alpha, theta, label_budget...).
+      roles: the member's allocation and mixture.
       boost_weights: [P] boosting weights (boost-weights allocation).
       pool: [P, m, La] base-model samples for the `base` labeler (ignored by the others).
 
@@ -142,7 +186,8 @@ def curate(
     p, k, _ = samples.shape
     m = strategy.labels_per_prompt
 
-    # filter: the verifier's verdict, then acceptance with probability c (right) or d (wrong)
+    # filter: the verifier's verdict, then acceptance with probability c (right) or d (wrong),
+    # one coin per sample
     correct = verify(samples, problems.digits[:, None])  # [P, k]
     accept = acceptance(correct, params.filter_tpr, params.filter_fpr)
     accepted = jax.random.uniform(k_filter, (p, k)) < accept
@@ -150,28 +195,52 @@ def curate(
     n_rejected = n_drawn - jnp.sum(accepted, axis=-1).astype(n_drawn.dtype)
     stats = PromptStats.of(n_drawn, n_rejected, SAMPLED)
 
-    # allocate + label
-    n_labels = strategy.allocate_fn(
-        stats,
-        params,
+    # allocate: every allocation is cheap ([P] arrays); the member's index picks one
+    alloc = dict(
         prompt_weights=jnp.full((p,), 1.0 / p),
         boost_weights=boost_weights,
         key=k_alloc,
         mode=SAMPLED,
         labels_per_prompt=m,
     )
-    given = jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None]  # [P, m]
-    labels = strategy.label_fn(problems, params, pool, key=k_label, m=m)
-    label_correct = verify(labels, problems.digits[:, None])
-    kept_labels = given
-    if strategy.filter_labels:
-        label_accept = acceptance(label_correct, params.filter_tpr, params.filter_fpr)
-        kept_labels = given & (jax.random.uniform(k_label_filter, (p, m)) < label_accept)
+    options = [ALLOCATIONS[name](stats, params, **alloc) for name in ALLOCATION_NAMES]
+    n_labels = jnp.select([roles.allocation == i for i in range(len(options))], options)
+
+    # label: the shared labelers, over each prompt's candidate answers
+    if strategy.labeler == "base":
+        labels = pool
+        given = jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None]  # [P, m]
+        label_correct = verify(labels, problems.digits[:, None])
+        kept_labels = given
+        if strategy.filter_labels:
+            label_accept = acceptance(label_correct, params.filter_tpr, params.filter_fpr)
+            kept_labels = given & (jax.random.uniform(k_label_filter, (p, m)) < label_accept)
+    else:
+        task = candidate_task(problems)
+        keep = (
+            acceptance(task.correct, params.filter_tpr, params.filter_fpr).astype(jnp.float32)
+            if strategy.filter_labels
+            else jnp.ones((p, N_CANDIDATES), jnp.float32)
+        )
+        labels, given, kept_labels = _shared_labels(
+            LABELERS[strategy.labeler],
+            problems,
+            params,
+            n_labels,
+            jnp.mean(correct, axis=-1, dtype=jnp.float32),
+            keep,
+            key=k_label,
+            m=m,
+        )
+        label_correct = verify(labels, problems.digits[:, None])
 
     # mix: per-example weights, so alpha is the weak data's share as in the paper
-    w_s, w_l = strategy.mixture_fn(
-        jnp.sum(accepted, dtype=jnp.float32), jnp.sum(kept_labels, dtype=jnp.float32), params.alpha
-    )
+    n_s = jnp.sum(accepted, dtype=jnp.float32)
+    n_l = jnp.sum(kept_labels, dtype=jnp.float32)
+    weights = [fn(n_s, n_l, params.alpha) for fn in _MIXTURE_FNS]
+    which = [roles.mixture == i for i in range(len(weights))]
+    w_s = jnp.select(which, [w[0] for w in weights])
+    w_l = jnp.select(which, [w[1] for w in weights])
     data = train.TrainData(
         tokens=jnp.concatenate(
             [_sequences(problems.prompts, samples), _sequences(problems.prompts, labels)]

@@ -1,4 +1,4 @@
-"""A testbed run's state and one round of it: sample, curate, fine-tune, evaluate.
+"""A testbed population's state and one round of it: sample, curate, fine-tune, evaluate.
 
 `RunState` carries everything a round reads (the PRNG key, the optimizer state, boosting
 weights), so a run resumed from a saved state continues exactly as if never stopped.
@@ -6,6 +6,7 @@ weights), so a run resumed from a saved state continues exactly as if never stop
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import NamedTuple
@@ -16,7 +17,7 @@ import numpy as np
 
 from sim.lm import sample, train
 from sim.lm.base import Setup, TestbedConfig, chunk_size
-from sim.lm.round import ROUND_METRICS, LMStrategy, curate, evaluate
+from sim.lm.round import ROUND_METRICS, LMStrategy, Roles, curate, evaluate
 from sim.types import Array, Params
 
 
@@ -35,30 +36,22 @@ def finetune_opt(config: TestbedConfig) -> train.OptConfig:
     return train.OptConfig(lr=config.lr, weight_decay=config.weight_decay)
 
 
-def init_run_state(setup: Setup, seed: int) -> RunState:
-    p = setup.train.prompts.shape[0]
+def init_run_state(setup: Setup, seeds) -> RunState:
+    """The stacked state of a population, one member per entry of `seeds` ([N] leading axis)."""
+    seeds = np.asarray(seeds, np.uint32).reshape(-1)
+    n, p = seeds.shape[0], setup.train.prompts.shape[0]
+    one = train.init_train_state(setup.base_params, finetune_opt(setup.config))
     return RunState(
-        train=train.init_train_state(setup.base_params, finetune_opt(setup.config)),
-        boost_weights=jnp.ones((p,), jnp.float32),
-        labels_spent=jnp.zeros((), jnp.float32),
-        key=jax.random.key_data(jax.random.key(seed)),
-        round=jnp.zeros((), jnp.int32),
+        train=jax.tree.map(lambda x: jnp.broadcast_to(x, (n, *jnp.shape(x))), one),
+        boost_weights=jnp.ones((n, p), jnp.float32),
+        labels_spent=jnp.zeros((n,), jnp.float32),
+        key=jnp.stack([jax.random.key_data(jax.random.key(int(s))) for s in seeds]),
+        round=jnp.zeros((n,), jnp.int32),
     )
 
 
-def run_round(
-    setup: Setup,
-    strategy: LMStrategy,
-    params: Params,
-    state: RunState,
-    *,
-    on_step: Callable[[int], None] | None = None,
-) -> tuple[RunState, dict[str, np.ndarray]]:
-    """One round: sample k answers per training prompt, curate, fine-tune, evaluate.
-
-    Returns:
-      The new run state and this round's metrics (see `sim.lm.round.METRIC_DOCS`).
-    """
+def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, state: RunState):
+    """One member: sample k answers per training prompt, then filter, allocate, label, mix."""
     config = setup.config
     key, k_sample, k_pool, k_curate, k_train = jax.random.split(
         jax.random.wrap_key_data(state.key), 5
@@ -66,8 +59,6 @@ def run_round(
     p, la = setup.train.answers.shape
     k, m = strategy.samples_per_prompt, strategy.labels_per_prompt
     model = dict(answer_len=la, temperature=config.temperature, chunk=config.sample_chunk)
-
-    # generate
     samples = sample.generate(
         setup.graphdef,
         state.train.params,
@@ -85,52 +76,88 @@ def run_round(
         ).reshape(p, m, la)
     else:
         pool = jnp.zeros((p, m, la), jnp.int32)
-
-    # filter, allocate, label, mix
     data, boost, metrics = curate(
-        samples, setup.train, params, state.boost_weights, pool, key=k_curate, strategy=strategy
+        samples,
+        setup.train,
+        params,
+        roles,
+        state.boost_weights,
+        pool,
+        key=k_curate,
+        strategy=strategy,
     )
+    return data, boost, metrics, jax.random.key_data(k_train), jax.random.key_data(key)
+
+
+def run_round(
+    setup: Setup,
+    strategy: LMStrategy,
+    params: Params,
+    roles: Roles,
+    state: RunState,
+    *,
+    on_step: Callable[[int], None] | None = None,
+) -> tuple[RunState, dict[str, np.ndarray]]:
+    """One round of a population: every member samples, curates, fine-tunes and is evaluated.
+
+    `params`, `roles` and `state` are stacked over members ([N] leading axis); each stage is
+    one compiled program for the whole population (a vmap over parameter pytrees and keys).
+    A member equals the same member run alone, up to the order of float reductions.
+
+    Returns:
+      The new state and this round's metrics, each [N, ...] (see `sim.lm.round.METRIC_DOCS`).
+    """
+    config = setup.config
+    data, boost, metrics, k_train, key = jax.vmap(
+        functools.partial(_generate_and_curate, setup, strategy)
+    )(params, roles, state)
 
     # fit: continue from this round's model (the paper), or restart from the base model
     opt = finetune_opt(config)
-    ts = train.init_train_state(setup.base_params, opt) if strategy.restart else state.train
+    ts = state.train
+    if strategy.restart:
+        ts = init_run_state(setup, np.zeros(ts.step.shape[0])).train
+    has_data = jnp.sum(data.weights, axis=-1) > 0  # [N]; with none, Adam's momentum would move it
+    size = chunk_size(config.steps_per_round)
+    chunk = functools.partial(
+        train.train_chunk,
+        setup.graphdef,
+        opt,
+        n_steps=size,
+        batch_size=config.batch_size,
+        prompt_len=setup.train.prompts.shape[1],
+    )
+    step = jax.vmap(lambda ts, data, key: chunk(ts, data, key=key))
     losses = []
-    if float(jnp.sum(data.weights)) > 0:  # with no data, Adam's momentum alone would move it
-        size = chunk_size(config.steps_per_round)
-        for i in range(config.steps_per_round // size):
-            ts, loss = train.train_chunk(
-                setup.graphdef,
-                opt,
-                ts,
-                data,
-                key=jax.random.fold_in(k_train, i),
-                n_steps=size,
-                batch_size=config.batch_size,
-                prompt_len=setup.train.prompts.shape[1],
-            )
-            losses.append(loss)
-            if on_step is not None:
-                loss.block_until_ready()  # so the display shows work done, not work queued
-                on_step((i + 1) * size)
-    metrics["train_loss"] = jnp.mean(jnp.concatenate(losses)) if losses else jnp.nan
+    for i in range(config.steps_per_round // size):
+        keys = jax.vmap(lambda k, i=i: jax.random.fold_in(jax.random.wrap_key_data(k), i))(k_train)
+        new, loss = step(ts, data, keys)
+        ts = jax.tree.map(
+            lambda a, b: jnp.where(has_data.reshape((-1,) + (1,) * (a.ndim - 1)), a, b), new, ts
+        )
+        losses.append(loss)
+        if on_step is not None:
+            loss.block_until_ready()  # so the display shows work done, not work queued
+            on_step((i + 1) * size)
+    metrics["train_loss"] = jnp.where(
+        has_data, jnp.mean(jnp.concatenate(losses, axis=1), 1), jnp.nan
+    )
 
     metrics.update(
-        evaluate(
-            setup.graphdef,
-            ts.params,
-            setup.test,
-            n_difficulties=config.max_digits,
-            chunk=config.sample_chunk,
-        )
+        jax.vmap(
+            lambda params: evaluate(
+                setup.graphdef,
+                params,
+                setup.test,
+                n_difficulties=config.max_digits,
+                chunk=config.sample_chunk,
+            )
+        )(ts.params)
     )
     spent = state.labels_spent + metrics["labels_round"]
     metrics["labels_spent"] = spent
     new = RunState(
-        train=ts,
-        boost_weights=boost,
-        labels_spent=spent,
-        key=jax.random.key_data(key),
-        round=state.round + 1,
+        train=ts, boost_weights=boost, labels_spent=spent, key=key, round=state.round + 1
     )
     return new, {name: np.asarray(v) for name, v in metrics.items()}
 

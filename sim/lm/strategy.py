@@ -1,15 +1,18 @@
-"""The testbed's strategies: names of docs/framework.md §4 resolved to the round's static roles."""
+"""The testbed's strategies: names of framework §4 resolved to a member's roles and parameters."""
 
 from __future__ import annotations
 
-from sim import allocate, filters
+import jax.numpy as jnp
+
+from sim import filters
 from sim.lm.base import TestbedConfig
-from sim.lm.round import LABEL_FNS, MIXTURE_FNS, LMStrategy
+from sim.lm.round import ALLOCATION_NAMES, MIXTURE_NAMES, LMStrategy, Roles
 from sim.strategies import PRESETS as SIM_PRESETS
 from sim.types import Params, make_params
 
-# The strategies of docs/framework.md §4 that the transformer runs: the same (filter, allocation,
-# mixture) triples as the simulator's presets, so a row means the same thing in both backends.
+# The strategies of framework §4 that the transformer runs: the same (filter, allocation,
+# mixture) triples as the simulator's presets, so a row means the same thing in both backends;
+# plus `oracle`, boosting with a perfect labeler (beta = 1): what a perfect label buys.
 STRATEGIES = (
     "do-nothing",
     "filter-only",
@@ -17,10 +20,10 @@ STRATEGIES = (
     "boosting",
     "boosting-uniform",
     "boosting-weights",
+    "oracle",
 )
-LABELERS = ("stochastic", "base")
+LABELERS = ("stochastic", "adversarial", "base")
 FILTERS = ("gamma", "general", "perfect")
-MIXTURES = ("global", "replace")
 
 
 def _choice(name: str, value, options) -> None:
@@ -36,15 +39,25 @@ def strategy_roles(name: str) -> dict[str, str]:
     count tables. The LM's "replace" mixture weighs every kept example the same.
     """
     _choice("strategy", name, STRATEGIES)
-    roles = dict(SIM_PRESETS[name])
-    _choice("filter", roles["filter"], filters.NAMED)
-    _choice("allocation", roles["allocation"], allocate.ALLOCATIONS)
-    _choice("mixture", roles["mixture"], MIXTURES)
+    roles = dict(SIM_PRESETS["boosting" if name == "oracle" else name])
+    _choice("allocation", roles["allocation"], ALLOCATION_NAMES)
+    _choice("mixture", roles["mixture"], MIXTURE_NAMES)
     return roles
 
 
-def make_strategy(config: TestbedConfig, name: str) -> tuple[LMStrategy, Params]:
-    """Resolves a strategy name to its static roles and traced hyper-parameters, once."""
+def static_strategy(config: TestbedConfig) -> LMStrategy:
+    """The round's static part: one per config, shared by every member of the population."""
+    return LMStrategy(
+        labeler=config.labeler,
+        samples_per_prompt=config.samples_per_prompt,
+        labels_per_prompt=config.labels_per_prompt,
+        filter_labels=config.filter_labels,
+        restart=config.restart,
+    )
+
+
+def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
+    """A strategy's traced hyper-parameters and roles (stacked over a population's members)."""
     roles = strategy_roles(name)
     # A strategy that filters uses the config's filter: gamma-noisy (c = 1, d = gamma) by
     # default, or a general (c, d) filter, or the perfect verifier.
@@ -52,20 +65,15 @@ def make_strategy(config: TestbedConfig, name: str) -> tuple[LMStrategy, Params]
     c, d = filters.resolve(
         filt, gamma=config.gamma, filter_tpr=config.filter_tpr, filter_fpr=config.filter_fpr
     )
-    strategy = LMStrategy(
-        allocate_fn=allocate.ALLOCATIONS[roles["allocation"]],
-        label_fn=LABEL_FNS[config.labeler],
-        mixture_fn=MIXTURE_FNS[roles["mixture"]],
-        samples_per_prompt=config.samples_per_prompt,
-        labels_per_prompt=config.labels_per_prompt,
-        filter_labels=config.filter_labels,
-        restart=config.restart,
-    )
     params = make_params(
-        beta=config.beta,
+        beta=1.0 if name == "oracle" else config.beta,
         alpha=config.alpha,
         label_budget=config.label_budget,
         filter_tpr=c,
         filter_fpr=d,
+        wrong_spread=config.wrong_spread,
     )
-    return strategy, params
+    return params, Roles(
+        allocation=jnp.asarray(ALLOCATION_NAMES.index(roles["allocation"]), jnp.int32),
+        mixture=jnp.asarray(MIXTURE_NAMES.index(roles["mixture"]), jnp.int32),
+    )

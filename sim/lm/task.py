@@ -80,7 +80,7 @@ def _answer_tokens(value: np.ndarray, max_digits: int) -> np.ndarray:
     return out
 
 
-def _carry_mistake(a: np.ndarray, b: np.ndarray, n: np.ndarray, rng) -> np.ndarray:
+def carry_mistake(a: np.ndarray, b: np.ndarray, n: np.ndarray, rng) -> np.ndarray:
     """A plausible wrong sum: one carry dropped; with no carry to drop, a spurious one added."""
     wrong = a + b
     for i in range(a.shape[0]):
@@ -111,20 +111,25 @@ def make_problems(n: int, *, max_digits: int, difficulty_weights, seed: int) -> 
     rng = np.random.default_rng(seed)
     difficulty = rng.choice(np.arange(1, max_digits + 1), size=n, p=w / w.sum())
     a, b = _operand(rng, difficulty), _operand(rng, difficulty)
+    return problems_from(a, b, difficulty, max_digits, carry_mistake(a, b, difficulty, rng))
+
+
+def problems_from(a, b, difficulty, max_digits: int, wrong) -> Problems:
+    """The encoded problems a + b (n-digit operands), with one wrong sum each."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     total = a + b
     prompts = np.stack(
         [encode(f"{x:0{max_digits}d}+{y:0{max_digits}d}=") for x, y in zip(a, b, strict=True)]
-    ).reshape(n, prompt_len(max_digits))
+    ).reshape(len(a), prompt_len(max_digits))
     digits = (total[:, None] // 10 ** np.arange(max_digits + 1)) % 10
-    wrong = _carry_mistake(a, b, difficulty, rng)
     return Problems(
         prompts=prompts,
         answers=_answer_tokens(total, max_digits),
         digits=digits.astype(np.int32),
-        wrong=_answer_tokens(wrong, max_digits),
-        difficulty=difficulty.astype(np.int32),
-        a=a.astype(np.int64),
-        b=b.astype(np.int64),
+        wrong=_answer_tokens(np.asarray(wrong, np.int64), max_digits),
+        difficulty=np.asarray(difficulty).astype(np.int32),
+        a=a,
+        b=b,
     )
 
 

@@ -32,14 +32,23 @@ def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
         assert per["test_accuracy"][0][0] == pytest.approx(summary["base_accuracy"])
         assert per["labels_spent"][0][0] == 0
     assert set(summary["final_accuracy"]) == set(tiny_config.strategies)
+    assert len(summary["final_accuracy_by_difficulty"]["boosting"]) == tiny_config.max_digits
     assert "boosting - filter-only" in summary["gaps"]
     cfg = rundir.read_json(tiny_dir / "config.json")
     assert cfg["config"]["rounds"] == rounds and "versions" in cfg["environment"]
-    for s in tiny_config.strategies:
-        assert rundir.is_complete(tiny_dir / s / "seed_0")
+    assert rundir.is_complete(tiny_dir)
+    # problems.json: the three sets as the model reads them, pairwise disjoint as problems
+    sets = rundir.read_json(tiny_dir / testbed.PROBLEMS_FILE)
+    keys = {
+        name: {tuple(sorted(map(int, p.rstrip("=").split("+")))) for p in prompts}
+        for name, prompts in sets.items()
+    }
+    assert len(sets["test"]) == tiny_config.n_test_prompts
+    assert not (keys["train"] & keys["test"] or keys["train"] & keys["seed"])
+    assert not keys["test"] & keys["seed"]
     # the base model is cached: a second setup loads it instead of training it again
     mtime = (tiny_dir / "base" / "params.msgpack").stat().st_mtime_ns
-    again = make_setup(tiny_config, tiny_dir, progress=False)
+    again, _ = make_setup(tiny_config, tiny_dir, progress=False)
     assert (tiny_dir / "base" / "params.msgpack").stat().st_mtime_ns == mtime
     for x, y in zip(
         jax.tree.leaves(again.base_params), jax.tree.leaves(tiny_setup.base_params), strict=True
@@ -47,30 +56,35 @@ def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
         np.testing.assert_array_equal(x, y)
 
 
-def test_resume_equals_no_interruption(tiny_setup, tmp_path):
-    whole = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "whole")
-    part = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", stop_after_round=1)
-    assert part["test_accuracy"].shape == (2,)
-    assert not rundir.is_complete(tmp_path / "part")
-    resumed = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
-    assert whole.keys() == resumed.keys()
+def test_resume_equals_no_interruption(tiny_config, tmp_path):
+    config = dataclasses.replace(tiny_config, strategies=("filter-only", "boosting"), seeds=2)
+    members = testbed.members_of(config)
+    base = tmp_path / "base"
+    whole = testbed.run_population(
+        config, members, tmp_path / "whole", progress=False, base_dir=base
+    )
+    part = testbed.run_population(
+        config, members, tmp_path / "part", progress=False, base_dir=base, stop_after_round=1
+    )
+    assert part["boosting"]["test_accuracy"].shape == (2, 2)
+    resumed = testbed.run_population(
+        config, members, tmp_path / "part", progress=False, base_dir=base
+    )
     exact = jax.default_backend() == "cpu"  # accelerators may reduce in another order
-    for name in whole:
-        if exact:
-            np.testing.assert_array_equal(whole[name], resumed[name])  # NaN == NaN here
-        else:
-            assert whole[name].shape == resumed[name].shape
-    like = run.init_run_state(tiny_setup, 0)
+    for arm in whole:
+        for name in whole[arm]:
+            if exact:
+                np.testing.assert_array_equal(whole[arm][name], resumed[arm][name])  # NaN == NaN
+            else:
+                assert whole[arm][name].shape == resumed[arm][name].shape
+    like = run.init_run_state(
+        testbed.make_setup(config, tmp_path, base_dir=base, progress=False)[0], [0] * 4
+    )
     a, _ = checkpoint.load(tmp_path / "whole" / testbed.CHECKPOINT_FILE, like)
     b, _ = checkpoint.load(tmp_path / "part" / testbed.CHECKPOINT_FILE, like)
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
         if exact:
-            np.testing.assert_array_equal(x, y)  # parameters, optimizer, key: bit-identical
-        else:
-            np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-5)
-    # resuming a finished run reads it back
-    again = testbed.run_one(tiny_setup, "boosting", 1, tmp_path / "part", resume=True)
-    np.testing.assert_array_equal(again["test_accuracy"], whole["test_accuracy"])
+            np.testing.assert_array_equal(x, y)  # parameters, optimizer, keys: bit-identical
 
 
 def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
@@ -94,6 +108,10 @@ def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
         (dict(seed_difficulty=(1.0, 1.0)), "seed_difficulty must be a tuple of 5"),
         (dict(model_size="huge"), "model_size must be one of"),
         (dict(labeler="oracle"), "labeler must be one of"),
+        (
+            dict(wrong_labels="carry"),
+            r"wrong_labels must be one of \['near', 'random', 'shuffled'\]",
+        ),
         (dict(strategies=("boosting", "magic")), "strategies must be one of"),
         (dict(restart="yes"), "restart must be true or false"),
         (dict(lr=-1.0), r"lr must be a number in \(0, inf\)"),
@@ -158,25 +176,32 @@ def test_command_line_assignments_are_typed_and_checked():
 
 
 def test_strategies_resolve_to_the_simulator_roles():
-    from sim import allocate, mixtures
     from sim.lm import round as round_lib
 
+    def roles(cfg, name):
+        p, r = strategy.member(cfg, name)
+        names = (
+            round_lib.ALLOCATION_NAMES[int(r.allocation)],
+            round_lib.MIXTURE_NAMES[int(r.mixture)],
+        )
+        return p, names
+
     cfg = config_lib.preset("default")
-    s, p = strategy.make_strategy(cfg, "do-nothing")
-    assert s.allocate_fn is allocate.none and (float(p.filter_tpr), float(p.filter_fpr)) == (1, 1)
-    s, p = strategy.make_strategy(cfg, "boosting")
-    assert s.allocate_fn is allocate.focused and s.mixture_fn is mixtures.global_weights
-    assert float(p.filter_fpr) == pytest.approx(cfg.gamma) and float(p.alpha) == pytest.approx(
-        1 / 3
-    )
-    s, _ = strategy.make_strategy(cfg, "filter-only")
-    assert s.allocate_fn is allocate.none and s.mixture_fn is round_lib.replace_weights
-    s, _ = strategy.make_strategy(cfg, "boosting-uniform")
-    assert s.allocate_fn is allocate.uniform
+    p, names = roles(cfg, "do-nothing")
+    assert names == ("none", "replace") and (float(p.filter_tpr), float(p.filter_fpr)) == (1, 1)
+    p, names = roles(cfg, "boosting")
+    assert names == ("focused", "global")
+    assert float(p.filter_fpr) == pytest.approx(cfg.gamma)
+    assert float(p.alpha) == pytest.approx(1 / 3) and float(p.beta) == pytest.approx(cfg.beta)
+    p, names = roles(cfg, "oracle")  # boosting with a perfect labeler, the same budget and focus
+    assert names == ("focused", "global") and float(p.beta) == 1.0
+    assert float(p.label_budget) == cfg.label_budget
+    assert roles(cfg, "filter-only")[1] == ("none", "replace")
+    assert roles(cfg, "boosting-uniform")[1] == ("uniform", "global")
     general = config_lib.replace(cfg, filter="general", filter_tpr=0.8, filter_fpr=0.2)
-    _, p = strategy.make_strategy(general, "boosting")
+    p, _ = roles(general, "boosting")
     assert (float(p.filter_tpr), float(p.filter_fpr)) == pytest.approx((0.8, 0.2))
-    _, p = strategy.make_strategy(config_lib.replace(cfg, filter="perfect"), "filter-only")
+    p, _ = roles(config_lib.replace(cfg, filter="perfect"), "filter-only")
     assert float(p.filter_fpr) == 0.0
     with pytest.raises(ValueError, match="filter must be one of"):
         config_lib.replace(cfg, filter="magic")

@@ -10,11 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sim import allocate
 from sim.lm import round as round_lib
 from sim.lm import run, task
 from sim.lm.base import device_problems
-from sim.lm.strategy import make_strategy
+from sim.lm.strategy import member, static_strategy
 from sim.types import make_params
 
 D = 3
@@ -38,24 +37,27 @@ def _samples(problems, right_prob: np.ndarray, seed=0):
     return jnp.asarray(ans), right
 
 
-def _strategy(allocate_fn, mixture="global", **kw):
-    return round_lib.LMStrategy(
-        allocate_fn=allocate_fn,
-        label_fn=round_lib.stochastic_labels,
-        mixture_fn=round_lib.MIXTURE_FNS[mixture],
-        samples_per_prompt=K,
-        labels_per_prompt=M,
-        **kw,
+def _strategy(allocation="focused", mixture="global", labeler="stochastic", **kw):
+    """(static strategy, traced roles) of one member."""
+    strategy = round_lib.LMStrategy(
+        labeler=labeler, samples_per_prompt=K, labels_per_prompt=M, **kw
     )
+    roles = round_lib.Roles(
+        allocation=jnp.asarray(round_lib.ALLOCATION_NAMES.index(allocation), jnp.int32),
+        mixture=jnp.asarray(round_lib.MIXTURE_NAMES.index(mixture), jnp.int32),
+    )
+    return strategy, roles
 
 
-def _curate(problems, samples, params, strategy, key=0):
+def _curate(problems, samples, params, strategy, key=0, pool=None):
+    strategy, roles = strategy
     return round_lib.curate(
         samples,
         problems,
         params,
+        roles,
         jnp.ones((P,)),
-        jnp.zeros((P, M, task.answer_len(D)), jnp.int32),
+        jnp.zeros((P, M, task.answer_len(D)), jnp.int32) if pool is None else pool,
         key=jax.random.key(key),
         strategy=strategy,
     )
@@ -66,7 +68,7 @@ def test_perfect_filter_focused_labels_and_global_weights(problems):
     samples, right = _samples(problems, right_prob)
     alpha, budget = 0.25, 12  # 12 labels = 4 prompts of m = 3, fewer than the hard set
     params = make_params(beta=0.5, alpha=alpha, label_budget=budget, filter_tpr=1.0, filter_fpr=0.0)
-    data, _, metrics = _curate(problems, samples, params, _strategy(allocate.focused))
+    data, _, metrics = _curate(problems, samples, params, _strategy("focused"))
 
     w = np.asarray(data.weights)
     w_samples, w_labels = w[: P * K].reshape(P, K), w[P * K :].reshape(P, M)
@@ -92,7 +94,7 @@ def test_perfect_filter_focused_labels_and_global_weights(problems):
 def test_no_filter_keeps_everything_and_replace_weights_are_equal(problems):
     samples, _ = _samples(problems, np.full(P, 0.3))
     params = make_params(filter_tpr=1.0, filter_fpr=1.0, label_budget=0)
-    data, _, metrics = _curate(problems, samples, params, _strategy(allocate.none, "replace"))
+    data, _, metrics = _curate(problems, samples, params, _strategy("none", "replace"))
     w = np.asarray(data.weights)
     assert np.all(w[: P * K] == 1.0) and np.all(w[P * K :] == 0.0)
     assert float(metrics["acceptance_rate"]) == 1.0 and float(metrics["labels_round"]) == 0
@@ -105,7 +107,7 @@ def test_noisy_filter_and_weak_labels_have_their_rates(problems):
     params = make_params(beta=beta, filter_fpr=gamma, label_budget=P * M)
     fprs, betas = [], []
     for key in range(30):
-        _, _, metrics = _curate(problems, samples, params, _strategy(allocate.uniform), key=key)
+        _, _, metrics = _curate(problems, samples, params, _strategy("uniform"), key=key)
         fprs.append(float(metrics["false_positive_rate"]))
         betas.append(float(metrics["label_correct_rate"]))
         if key == 0:
@@ -122,7 +124,7 @@ def test_uniform_allocation_ignores_the_hard_set(problems):
     params = make_params(filter_fpr=0.0, label_budget=5 * M)
     chosen = []
     for key in range(20):
-        data, _, _ = _curate(problems, samples, params, _strategy(allocate.uniform), key=key)
+        data, _, _ = _curate(problems, samples, params, _strategy("uniform"), key=key)
         labelled = np.asarray(data.weights)[P * K :].reshape(P, M).any(axis=1)
         assert labelled.sum() == 5
         chosen.append(labelled)
@@ -130,32 +132,55 @@ def test_uniform_allocation_ignores_the_hard_set(problems):
     assert np.any(np.asarray(chosen)[:, :30])
 
 
+def _population(setup, names, seeds):
+    per = [member(setup.config, n) for n in names]
+    stack = lambda xs: jax.tree.map(lambda *x: jnp.stack(x), *xs)  # noqa: E731
+    params, roles = stack([p for p, _ in per]), stack([r for _, r in per])
+    return static_strategy(setup.config), params, roles, run.init_run_state(setup, seeds)
+
+
 def test_round_is_deterministic(tiny_setup):
-    strategy, params = make_strategy(tiny_setup.config, "boosting")
-    state = run.init_run_state(tiny_setup, seed=3)
-    a_state, a = run.run_round(tiny_setup, strategy, params, state)
-    b_state, b = run.run_round(tiny_setup, strategy, params, state)
+    strategy, params, roles, state = _population(tiny_setup, ["boosting"], [3])
+    a_state, a = run.run_round(tiny_setup, strategy, params, roles, state)
+    b_state, b = run.run_round(tiny_setup, strategy, params, roles, state)
     assert a.keys() == b.keys()
     for name in a:
         np.testing.assert_array_equal(a[name], b[name])
     for x, y in zip(jax.tree.leaves(a_state), jax.tree.leaves(b_state), strict=True):
         np.testing.assert_array_equal(x, y)
     # and a different seed gives a different round
-    _, c = run.run_round(tiny_setup, strategy, params, run.init_run_state(tiny_setup, seed=4))
+    _, c = run.run_round(tiny_setup, strategy, params, roles, run.init_run_state(tiny_setup, [4]))
     assert c["train_loss"] != a["train_loss"]
+
+
+def test_population_round_equals_members_run_alone(tiny_setup):
+    """One round of a population of N members equals N rounds of one member each (same keys),
+    up to the order of float reductions in the batched programs."""
+    names, seeds = ["filter-only", "boosting", "oracle", "weak-only"], [0, 1, 1, 2]
+    strategy, params, roles, state = _population(tiny_setup, names, seeds)
+    pop_state, pop = run.run_round(tiny_setup, strategy, params, roles, state)
+    for i, (name, seed) in enumerate(zip(names, seeds, strict=True)):
+        _, p1, r1, s1 = _population(tiny_setup, [name], [seed])
+        one_state, one = run.run_round(tiny_setup, strategy, p1, r1, s1)
+        for key in ("labels_round", "hard_fraction", "pass_at_k", "sample_accuracy"):
+            np.testing.assert_allclose(pop[key][i], one[key][0], err_msg=key)
+        np.testing.assert_allclose(pop["train_loss"][i], one["train_loss"][0], rtol=2e-3)
+        np.testing.assert_allclose(pop["test_accuracy"][i], one["test_accuracy"][0], atol=0.02)
+        for x, y in zip(
+            jax.tree.leaves(pop_state.train.params),
+            jax.tree.leaves(one_state.train.params),
+            strict=True,
+        ):
+            np.testing.assert_allclose(x[i], y[0], rtol=2e-2, atol=2e-3)
 
 
 def test_base_model_labeler_returns_its_pool(problems):
     samples, right = _samples(problems, np.where(np.arange(P) < 20, 1.0, 0.0))
     pool = jnp.asarray(np.random.default_rng(1).integers(0, 13, (P, M, task.answer_len(D))))
-    strategy = dataclasses.replace(
-        _strategy(allocate.focused), label_fn=round_lib.base_model_labels
-    )
-    assert strategy.needs_base_samples
+    strategy = _strategy("focused", labeler="base")
+    assert strategy[0].needs_base_samples
     params = make_params(filter_fpr=0.0, label_budget=P * M)
-    data, _, _ = round_lib.curate(
-        samples, problems, params, jnp.ones((P,)), pool, key=jax.random.key(0), strategy=strategy
-    )
+    data, _, _ = _curate(problems, samples, params, strategy, pool=pool)
     seq = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)
     np.testing.assert_array_equal(seq[..., task.prompt_len(D) :], pool)
     labelled = np.asarray(data.weights)[P * K :].reshape(P, M).any(axis=1)
@@ -166,12 +191,11 @@ def test_base_model_labeler_returns_its_pool(problems):
 def test_restart_starts_each_round_from_the_base_model(tiny_setup, restart):
     config = dataclasses.replace(tiny_setup.config, restart=restart)
     setup = dataclasses.replace(tiny_setup, config=config)
-    strategy, params = make_strategy(config, "filter-only")
-    state = run.init_run_state(setup, seed=0)
+    strategy, params, roles, state = _population(setup, ["filter-only"], [0])
     for _ in range(2):
-        state, _ = run.run_round(setup, strategy, params, state)
+        state, _ = run.run_round(setup, strategy, params, roles, state)
     # a restarted round trains a fresh optimizer from the base weights; a continued one goes on
-    assert int(state.train.step) == config.steps_per_round * (1 if restart else 2)
+    assert int(state.train.step[0]) == config.steps_per_round * (1 if restart else 2)
 
 
 @pytest.mark.parametrize("gamma", [0.3, 0.6])
@@ -181,7 +205,7 @@ def test_hard_set_is_no_accepted_sample_with_a_coin_per_sample(problems, gamma):
     P- as "no correct sample" would give 1; one coin per prompt would give 1 - gamma."""
     samples, _ = _samples(problems, np.zeros(P))
     params = make_params(beta=0.3, filter_tpr=1.0, filter_fpr=gamma, label_budget=P * M)
-    strategy = _strategy(allocate.focused)
+    strategy = _strategy("focused")
     hard = [
         float(_curate(problems, samples, params, strategy, key=k)[2]["hard_fraction"])
         for k in range(25)
