@@ -22,7 +22,7 @@ if [ $smoke = 1 ]; then
   kinds=(random); limit=600
 else
   bench_lm=(bench lm); bench_sim=(bench sim)
-  testbed=(--preset default); gpu=(--preset gpu --seeds 2 --set strategies=filter-only,boosting,oracle)
+  testbed=(--preset default); gpu=(--preset gpu --seeds 2 --set strategies=filter-only,boosting)
   kinds=(random near shuffled); limit=240
 fi
 

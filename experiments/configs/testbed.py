@@ -205,7 +205,7 @@ PRESETS: dict[str, TestbedConfig] = {
         lr=1e-4,
         strategies=STRATEGIES,
         seeds=8,
-        sample_chunk=32768,
+        sample_chunk=8192,  # per member: a population of 56 decodes 56 x 8192 at once
     ),
 }
 
