@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import types
 import typing
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import sim
+from experiments.errors import OptionError
 from sim import filters
 from sim.strategies import ALLOCATION_NAMES
 from sim.strategies import PRESETS as STRATEGY_PRESETS
@@ -18,21 +22,82 @@ from sim.types import check_range, default_theta
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-_NONE = {"none", "null", "auto"}
+# Words for "unset" (the preset's or derived default). Not "none": it is a filter and an
+# allocation of its own.
+_NONE = {"null", "auto", "default"}
+_NONE_NUMERIC = _NONE | {"none"}  # a number has no option named "none"
+MAX_INT = 2**32  # no whole-number option needs more; each config bounds its own further
+# A PRNG key holds a uint32 seed: seed, seed + 1, ... must stay below 2**32 to be distinct.
+MAX_SEED = 2**32 - 1
+# Bounds of the whole-number options: beyond them a run would not fit in memory or time.
+INT_RANGES = {
+    "rounds": (1, 100_000),
+    "seeds": (1, 65_536),
+    "n_prompts": (1, 2**24),
+    "n_responses": (2, 2**16),
+    "samples_per_prompt": (1, 2**16),
+    "labels_per_prompt": (1, 2**16),
+    "sgd_steps": (1, 100_000),
+    "n_correct": (1, 2**16),
+    "seed": (0, MAX_SEED),
+    "task_seed": (0, MAX_SEED),
+}
+MAX_CELLS = 2**28  # n_prompts * n_responses: one [P, V] float32 array of 1 GiB
+MAX_CONCENTRATION = 1e6
+
+
+def _integer(name: str, raw: Any) -> int:
+    """A whole number from an int, an integral float or a string ('8', '1e3'); never inf/NaN."""
+    bad = OptionError(f"{name} must be an integer; got {raw!r}")
+    if isinstance(raw, bool):
+        raise bad
+    if isinstance(raw, (int, np.integer)):
+        value = int(raw)
+    else:
+        try:
+            value = int(str(raw).strip())  # exact, also for ints too large for a float
+        except ValueError:
+            try:
+                number = float(str(raw).strip())
+            except ValueError:
+                raise bad from None
+            if not math.isfinite(number) or number != math.floor(number):
+                raise bad from None
+            value = int(number)
+    if abs(value) > MAX_INT:
+        raise OptionError(f"{name} must be an integer of magnitude <= 2**32; got {raw!r}")
+    return value
+
+
+def _number(name: str, raw: Any) -> float:
+    """A float; NaN is never a valid option (inf is, where the option's range allows it)."""
+    try:
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+    except (TypeError, ValueError, OverflowError):
+        raise OptionError(f"{name} must be a number; got {raw!r}") from None
+    if math.isnan(value):
+        raise OptionError(f"{name} must be a number, not NaN; got {raw!r}")
+    return value
+
+
+@functools.cache
+def _hints(cls) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _coerce(cls, name: str, raw: Any, annotation) -> Any:
     """Turns a command-line string (or a value) into the field's declared type."""
     if isinstance(annotation, str):
-        annotation = typing.get_type_hints(cls)[name]
+        annotation = _hints(cls)[name]
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
-        if isinstance(raw, str) and raw.strip().lower() in _NONE and type(None) in args:
+        inner = [a for a in args if a is not type(None)]
+        unset = _NONE if inner[0] is str else _NONE_NUMERIC
+        if isinstance(raw, str) and raw.strip().lower() in unset and type(None) in args:
             return None
         if raw is None and type(None) in args:
             return None
-        inner = [a for a in args if a is not type(None)]
         return _coerce(cls, name, raw, inner[0])
     if origin is tuple:
         items = raw.split(",") if isinstance(raw, str) else list(raw)
@@ -43,43 +108,36 @@ def _coerce(cls, name: str, raw: Any, annotation) -> Any:
             return raw
         if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
             return raw.strip().lower() in _TRUE
-        raise ValueError(f"{name} must be true or false; got {raw!r}")
+        raise OptionError(f"{name} must be true or false; got {raw!r}")
     if annotation is int:
-        if isinstance(raw, bool):
-            raise ValueError(f"{name} must be an integer; got {raw!r}")
-        try:
-            value = float(raw) if isinstance(raw, str) else raw
-            if float(value) != int(float(value)):
-                raise ValueError
-            return int(float(value))
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be an integer; got {raw!r}") from None
+        return _integer(name, raw)
     if annotation is float:
-        try:
-            return float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number; got {raw!r}") from None
+        return _number(name, raw)
     if annotation is str:
         return str(raw).strip()
     return raw
 
 
 def parse_sets(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """['a=1', 'b=x'] -> {'a': '1', 'b': 'x'}; a pair without '=' is an error."""
+    """['a=1', 'b=x'] -> {'a': '1', 'b': 'x'}; a pair without '=', or a key twice, is an error."""
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise ValueError(f"--set expects key=value; got {pair!r}")
+            raise OptionError(f"--set expects key=value; got {pair!r}")
         key, value = pair.split("=", 1)
-        out[key.strip()] = value.strip()
+        key = key.strip()
+        if key in out:
+            raise OptionError(f"--set gives {key!r} twice ({out[key]!r} and {value.strip()!r})")
+        out[key] = value.strip()
     return out
 
 
 def override(config, values: dict[str, Any]):
     """Returns `config` with `values` applied, each coerced to its field's type.
 
-    Raises ValueError for an unknown key (listing the valid ones) or an ill-typed value; the
-    config's own `__post_init__` then checks ranges.
+    Raises OptionError for an unknown key (listing the valid ones), an ill-typed value, or a
+    value the config's own `__post_init__` rejects (its message names the option; when it names
+    none of `values`, they are prefixed).
     """
     fields = {f.name: f for f in dataclasses.fields(config)}
     updates = {}
@@ -92,14 +150,23 @@ def override(config, values: dict[str, Any]):
             valid = set(fields) - {"base"}
             if "base" in fields:
                 valid |= {f.name for f in dataclasses.fields(config.base)}
-            raise ValueError(
+            raise OptionError(
                 f"unknown option {key!r} for {type(config).__name__}; valid options: "
                 + ", ".join(sorted(valid))
             )
         updates[key] = _coerce(type(config), key, raw, fields[key].type)
     if nested:
         updates["base"] = override(updates.get("base", config.base), nested)
-    return dataclasses.replace(config, **updates)
+    try:
+        new = dataclasses.replace(config, **updates)
+        if hasattr(new, "check_set"):
+            new.check_set(set(values))
+    except ValueError as err:  # the config's own checks, also of an option derived from these
+        message = str(err)
+        if not any(key in message for key in values):
+            message = "--set " + " ".join(f"{k}={v}" for k, v in values.items()) + ": " + message
+        raise OptionError(message) from None
+    return new
 
 
 def _has_field(obj, key: str) -> bool:
@@ -108,12 +175,14 @@ def _has_field(obj, key: str) -> bool:
 
 def _choice(option: str, value, choices) -> None:
     if value not in choices:
-        raise ValueError(f"{option} must be one of {sorted(choices)}; got {value!r}")
+        raise OptionError(f"{option} must be one of {sorted(choices)}; got {value!r}")
 
 
-def _at_least(option: str, value, low: int) -> None:
+def _int_range(option: str, value, low: int, high: int) -> None:
     if value < low:
-        raise ValueError(f"{option} must be an integer >= {low}; got {value!r}")
+        raise OptionError(f"{option} must be an integer >= {low}; got {value!r}")
+    if value > high:
+        raise OptionError(f"{option} must be an integer <= {high}; got {value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,19 +247,18 @@ class SimConfig:
             _choice("allocation", self.allocation, ALLOCATION_NAMES)
         if self.mixture is not None:
             _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
-        for name, low in (
-            ("rounds", 1),
-            ("seeds", 1),
-            ("n_prompts", 1),
-            ("n_responses", 2),
-            ("samples_per_prompt", 1),
-            ("labels_per_prompt", 1),
-            ("sgd_steps", 1),
-            ("n_correct", 1),
-            ("seed", 0),
-            ("task_seed", 0),
-        ):
-            _at_least(name, getattr(self, name), low)
+        for name, (low, high) in INT_RANGES.items():
+            _int_range(name, getattr(self, name), low, high)
+        if self.seed + self.seeds - 1 > MAX_SEED:
+            raise OptionError(
+                f"seed + seeds - 1 must be <= 2**32 - 1 (distinct PRNG seeds); got seed={self.seed}"
+                f", seeds={self.seeds}"
+            )
+        if self.n_prompts * self.n_responses > MAX_CELLS:
+            raise OptionError(
+                f"n_prompts * n_responses must be <= 2**28 (one [P, V] array); got "
+                f"{self.n_prompts} * {self.n_responses}"
+            )
         if self.n_correct >= self.n_responses:
             raise ValueError(
                 f"n_correct must lie in [1, n_responses - 1] = [1, {self.n_responses - 1}]; "
@@ -220,8 +288,23 @@ class SimConfig:
         if not 0 <= self.frac_unsolvable <= 1:
             raise ValueError(f"frac_unsolvable must lie in [0, 1]; got {self.frac_unsolvable}")
         for name in ("base_accuracy_concentration", "wrong_concentration"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+            if not 0 < getattr(self, name) <= MAX_CONCENTRATION:
+                raise ValueError(f"{name} must be > 0 and <= 1e6; got {getattr(self, name)}")
+
+    def check_set(self, keys: set[str]) -> None:
+        """Options the resolved filter ignores are errors when set (naming the one that applies)."""
+        name = self.filter or STRATEGY_PRESETS[self.strategy]["filter"]
+        for key in sorted(keys & {"filter_tpr", "filter_fpr"}):
+            if name != "general":
+                hint = "; set gamma (its false-positive rate)" if name == "gamma" else ""
+                raise OptionError(
+                    f"{key} applies only to filter=general, and the filter is {name!r}{hint}"
+                )
+        if "gamma" in keys and name != "gamma":
+            hint = "; set filter_tpr and filter_fpr (c, d)" if name == "general" else ""
+            raise OptionError(
+                f"gamma applies only to filter=gamma, and the filter is {name!r}{hint}"
+            )
 
     def resolved(self) -> SimConfig:
         """Fills preset and derived defaults, so the saved config says exactly what ran."""
@@ -296,10 +379,11 @@ class SimConfig:
 
     def keys(self) -> jax.Array:
         """One PRNG key per rollout: seed, seed + 1, ... [seeds]"""
-        return jax.vmap(jax.random.key)(jnp.arange(self.seed, self.seed + self.seeds))
+        seeds = np.arange(self.seed, self.seed + self.seeds, dtype=np.uint32)  # int32 would wrap
+        return jax.vmap(jax.random.key)(jnp.asarray(seeds))
 
 
-__all__ = ["SimConfig", "override", "parse_sets"]
+__all__ = ["OptionError", "SimConfig", "override", "parse_sets"]
 
 
 PRESETS = {
