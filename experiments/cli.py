@@ -15,7 +15,7 @@ from experiments.errors import OptionError
 
 
 def _config(experiment, preset: str, sets: list[str], seeds: int | None):
-    from experiments.configs.sim import override, parse_sets
+    from experiments.configs.coerce import override, parse_sets
 
     config = experiment.config(preset)
     values = parse_sets(sets)

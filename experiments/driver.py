@@ -47,6 +47,13 @@ def _clear(out: Path) -> None:
             child.unlink()
 
 
+def _draw(experiment: Experiment, out: Path) -> None:
+    try:
+        experiment.figure(out)
+    except OSError as err:  # figures/ imports theory only: name the path here
+        raise OptionError(f"cannot write {err.filename or out}: {err.strerror or err}") from err
+
+
 def write_csv(out: Path, name: str) -> None:
     """metrics.csv beside metrics.json (long form; see `experiments.longform`)."""
     if not (out / rundir.METRICS_FILE).is_file():
@@ -108,7 +115,7 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
         if not (out / longform.CSV_FILE).exists():
             write_csv(out, experiment.name)  # a run from before metrics.csv
         if experiment.figure is not None:
-            experiment.figure(out)  # cheap, and picks up changes to the plotting code
+            _draw(experiment, out)  # cheap, and picks up changes to the plotting code
         return out, "skipped"
     out.mkdir(parents=True, exist_ok=True)
     rundir.write_config(out, experiment.name, saved, format=experiment.format)
@@ -116,7 +123,7 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
     experiment.run(config, out, progress=progress)
     write_csv(out, experiment.name)
     if experiment.figure is not None:
-        experiment.figure(out)
+        _draw(experiment, out)
     rundir.atomic_write_json(out / "timing.json", {"wall_s": time.perf_counter() - start})
     rundir.mark_complete(out)
     if progress:

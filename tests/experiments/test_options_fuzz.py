@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from experiments import registry
-from experiments.configs.sim import override, parse_sets
+from experiments.configs.coerce import override, parse_sets
 from experiments.errors import OptionError
 
 # The experiments whose configs are the simulator's (the testbed's are another developer's).
