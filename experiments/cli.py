@@ -1,4 +1,7 @@
-"""The command line: `python -m experiments {list,claims,run,figure,bench,reproduce}`."""
+"""The command line: `python -m experiments {list,claims,options,run,figure,bench,reproduce}`.
+
+JAX and the experiments are imported inside the commands, so `--help` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from experiments import registry
-from experiments.configs.sim import override, parse_sets
 from experiments.devices import use_host_devices
-from experiments.driver import execute
+from experiments.errors import OptionError
 
 
 def _config(experiment, preset: str, sets: list[str], seeds: int | None):
+    from experiments.configs.coerce import override, parse_sets
+
     config = experiment.config(preset)
     values = parse_sets(sets)
     if seeds is not None:
@@ -22,6 +25,8 @@ def _config(experiment, preset: str, sets: list[str], seeds: int | None):
 
 
 def _cmd_list(args) -> int:
+    from experiments import registry
+
     for name, exp in registry.experiments().items():
         presets = ",".join(exp.presets)
         claims = f" [{', '.join(exp.claims)}]" if exp.claims else ""
@@ -42,29 +47,54 @@ def _cmd_claims(args) -> int:
     return 0
 
 
+def _cmd_options(args) -> int:
+    from experiments import options, registry
+
+    exp = registry.get(args.name)
+    print(f"{exp.name} --preset {args.preset}: --set KEY=VALUE for")
+    print(options.table(exp.config(args.preset)))
+    return 0
+
+
 def _cmd_run(args) -> int:
+    from experiments import compile_cache, registry
+    from experiments.driver import default_run_dir, execute
+
     exp = registry.get(args.name)
     config = _config(exp, args.preset, args.set or [], args.seeds)
-    out = Path(args.out) if args.out else Path("runs") / f"{exp.name}-{args.preset}"
+    out = Path(args.out) if args.out else default_run_dir(exp.name, args.preset, config)
+    compile_cache.enable(off=args.no_compile_cache)
     run_dir, status = execute(exp, config, out, force=args.force, progress=not args.quiet)
     print(f"{exp.name}: {status} -> {run_dir}")
     return 0
 
 
 def _cmd_figure(args) -> int:
-    from experiments import rundir
+    from experiments import registry, rundir
 
     run_dir = Path(args.run_dir)
-    saved = rundir.read_json(run_dir / rundir.CONFIG_FILE)
-    exp = registry.get(saved["experiment"])
+    path = run_dir / rundir.CONFIG_FILE
+    if not path.is_file():
+        raise OptionError(f"run_dir: {run_dir} is not a run directory (it holds no {path.name})")
+    try:
+        saved = rundir.read_json(path)
+        name = saved["experiment"]
+    except (ValueError, KeyError, TypeError):
+        raise OptionError(f"run_dir: {path} is not a run's config (unreadable)") from None
+    exp = registry.get(name)
     if exp.figure is None:
-        raise ValueError(f"experiment {exp.name!r} draws no figure")
+        raise OptionError(f"run_dir: experiment {exp.name!r} draws no figure")
+    if not (run_dir / rundir.METRICS_FILE).is_file():
+        raise OptionError(f"run_dir: {run_dir} holds no {rundir.METRICS_FILE}; run it first")
     for path in exp.figure(run_dir):
         print(path)
     return 0
 
 
 def _cmd_bench(args) -> int:
+    from experiments import compile_cache
+
+    compile_cache.enable(off=args.no_compile_cache)
     if args.what == "sim":
         from experiments.bench_sim import main as bench
 
@@ -75,17 +105,31 @@ def _cmd_bench(args) -> int:
         argv = ["--size", args.size, "--repeats", "1" if args.small else "3"]
         bench(argv + (["--members", "4"] if args.small else []))
         return 0
-    raise ValueError(f"bench target must be one of ['lm', 'sim']; got {args.what!r}")
+    raise OptionError(f"bench target must be one of ['lm', 'sim']; got {args.what!r}")
+
+
+def _only(text: str | None) -> tuple[str, ...] | None:
+    from experiments import registry
+
+    if text is None:
+        return None
+    drawn = [n for n, e in registry.experiments().items() if e.figure is not None]
+    only = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not only:
+        raise OptionError(f"--only names no experiment; choose from {drawn}")
+    for name in only:
+        if name not in drawn:
+            why = "draws no figure" if name in registry.experiments() else "is not an experiment"
+            raise OptionError(f"--only: {name!r} {why}; choose from {drawn}")
+    return only
 
 
 def _cmd_reproduce(args) -> int:
+    from experiments import compile_cache
     from experiments.reproduce import reproduce
 
-    only = None
-    if args.only:
-        only = tuple(n.strip() for n in args.only.split(",") if n.strip())
-        for name in only:
-            registry.get(name)  # raises, listing the valid names
+    only = _only(args.only)
+    compile_cache.enable(off=args.no_compile_cache)
     reproduce(
         preset=args.preset, out=Path(args.out), force=args.force, progress=not args.quiet, only=only
     )
@@ -100,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="CPU host devices for sharded sweeps: a count, or 'auto' (one per core)",
     )
+    p.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="do not use JAX's persistent compilation cache (default: on, in "
+        "$JAX_COMPILATION_CACHE_DIR or ~/.cache/escaping-collapse/jax)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
@@ -107,12 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
         fn=_cmd_claims
     )
 
+    opts = sub.add_parser("options", help="every --set key of an experiment: type, range, meaning")
+    opts.add_argument("name")
+    opts.add_argument("--preset", default="default", help="whose defaults to show")
+    opts.set_defaults(fn=_cmd_options)
+
     run = sub.add_parser("run", help="run one experiment into a run directory")
     run.add_argument("name")
     run.add_argument("--preset", default="default", help="tiny | default | large")
     run.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="override config options")
     run.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    run.add_argument("--out", default=None, help="run directory (default runs/NAME-PRESET)")
+    run.add_argument(
+        "--out",
+        default=None,
+        help="run directory (default runs/NAME-PRESET-HASH, HASH of the resolved config)",
+    )
     run.add_argument("--force", action="store_true", help="overwrite a different config's run")
     run.add_argument(
         "--resume",
@@ -153,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         use_host_devices(args.host_devices)
         return args.fn(args)
-    except ValueError as err:  # bad options: one clear line, no traceback
+    except ValueError as err:  # OptionError and other bad values: one clear line, no traceback
         if os.environ.get("EXPERIMENTS_DEBUG"):
             raise
         print(f"error: {err}", file=sys.stderr)

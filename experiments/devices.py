@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 
+from experiments.errors import OptionError
+
 _FLAG = "--xla_force_host_platform_device_count"
+MAX_DEVICES = 4096  # more host devices than any machine has cores only slows XLA down
 
 
 def use_host_devices(n: int | str | None = "auto") -> None:
@@ -14,9 +17,15 @@ def use_host_devices(n: int | str | None = "auto") -> None:
     wins; on a GPU machine the flag changes nothing, the sweeps shard over the GPUs."""
     if n is None:
         return
-    count = (os.cpu_count() or 1) if n == "auto" else int(n)
-    if count < 1:
-        raise ValueError(f"host_devices must be an integer >= 1 or 'auto'; got {n!r}")
+    bad = OptionError(
+        f"--host-devices must be 'auto' or an integer in [1, {MAX_DEVICES}]; got {n!r}"
+    )
+    try:
+        count = (os.cpu_count() or 1) if n == "auto" else int(n)
+    except (TypeError, ValueError):
+        raise bad from None
+    if not 1 <= count <= MAX_DEVICES:
+        raise bad
     flags = os.environ.get("XLA_FLAGS", "")
     if _FLAG not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={count}".strip()

@@ -1,14 +1,18 @@
-"""Runs an experiment into its run directory: config check, resume/skip, figure, DONE marker."""
+"""Runs an experiment into its run directory: lock, config check, resume/skip (checksums),
+figure, metrics.csv, DONE marker."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from experiments import rundir
+from experiments import longform, rundir
+from experiments.errors import OptionError
 from experiments.experiment import Experiment
 
 
@@ -26,6 +30,40 @@ def _format(run_dir: Path) -> int | None:
     return rundir.read_json(run_dir / rundir.CONFIG_FILE).get("format")
 
 
+def default_run_dir(name: str, preset: str, config) -> Path:
+    """runs/NAME-PRESET-HASH: HASH, 8 hex digits of the resolved config, tells configs apart."""
+    text = json.dumps(rundir._jsonable(resolved(config)), sort_keys=True)
+    return Path("runs") / f"{name}-{preset}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def _clear(out: Path) -> None:
+    """Empties a run directory, keeping the lock this process holds on it."""
+    for child in out.iterdir():
+        if child.name == rundir.LOCK_FILE:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _draw(experiment: Experiment, out: Path) -> None:
+    try:
+        experiment.figure(out)
+    except OSError as err:  # figures/ imports theory only: name the path here
+        raise OptionError(f"cannot write {err.filename or out}: {err.strerror or err}") from err
+
+
+def write_csv(out: Path, name: str) -> None:
+    """metrics.csv beside metrics.json (long form; see `experiments.longform`)."""
+    if not (out / rundir.METRICS_FILE).is_file():
+        return
+    config = rundir.read_json(out / rundir.CONFIG_FILE)["config"]
+    metrics = rundir.read_json(out / rundir.METRICS_FILE)
+    text = longform.to_csv(metrics, name, config)
+    rundir.atomic_write_bytes(out / longform.CSV_FILE, text.encode())
+
+
 def execute(
     experiment: Experiment,
     config,
@@ -37,21 +75,34 @@ def execute(
     """Runs `experiment` with `config` into `out_dir`.
 
     A complete run of the same config is skipped (its figure is redrawn); an incomplete one is
-    continued (experiments that checkpoint pick up where they stopped); a directory holding a
-    different config is an error unless `force`, which clears it.
+    continued (experiments that checkpoint pick up where they stopped), and so is a complete one
+    whose files no longer match DONE's checksums (reported on stderr); a directory holding a
+    different config is an error unless `force`, which clears it. A second process writing the
+    same directory is refused (`rundir.locked`).
     Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
+    with rundir.locked(out):
+        return _execute(experiment, config, saved, out, force=force, progress=progress)
+
+
+def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool):
+    bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).exists() else []
+    if bad:  # never reuse results that are not what the run wrote
+        print(f"{experiment.name}: {out}: {'; '.join(bad)}; recomputing the run", file=sys.stderr)
+        (out / rundir.DONE_FILE).unlink()
+        if any(b.startswith(rundir.CONFIG_FILE + " ") for b in bad):
+            (out / rundir.CONFIG_FILE).unlink(missing_ok=True)  # rewritten below
     if (out / rundir.CONFIG_FILE).exists() and not rundir.config_matches(
         out, experiment.name, saved
     ):
         if not force:
-            raise ValueError(
+            raise OptionError(
                 f"{out} holds a run of a different config (see {out / rundir.CONFIG_FILE}); "
                 "choose another --out or pass --force to overwrite it"
             )
-        shutil.rmtree(out)
+        _clear(out)
     if rundir.config_matches(out, experiment.name, saved) and _format(out) != experiment.format:
         # Same config, results written by an older layout: recompute them.
         if progress:
@@ -59,17 +110,20 @@ def execute(
                 f"{experiment.name}: {out} was written in an older format; rerunning",
                 file=sys.stderr,
             )
-        shutil.rmtree(out)
+        _clear(out)
     if rundir.is_complete(out) and rundir.config_matches(out, experiment.name, saved):
+        if not (out / longform.CSV_FILE).exists():
+            write_csv(out, experiment.name)  # a run from before metrics.csv
         if experiment.figure is not None:
-            experiment.figure(out)  # cheap, and picks up changes to the plotting code
+            _draw(experiment, out)  # cheap, and picks up changes to the plotting code
         return out, "skipped"
     out.mkdir(parents=True, exist_ok=True)
     rundir.write_config(out, experiment.name, saved, format=experiment.format)
     start = time.perf_counter()
     experiment.run(config, out, progress=progress)
+    write_csv(out, experiment.name)
     if experiment.figure is not None:
-        experiment.figure(out)
+        _draw(experiment, out)
     rundir.atomic_write_json(out / "timing.json", {"wall_s": time.perf_counter() - start})
     rundir.mark_complete(out)
     if progress:

@@ -45,10 +45,10 @@ class Params(NamedTuple):
     filter_tpr: Array  # [] or [P] c: filter acceptance of a correct response, in [0, 1]
     filter_fpr: Array  # [] or [P] d: filter acceptance of an incorrect response, in [0, 1]
     alpha: Array  # [] weight of weak data in the global mixture, in [0, 1]
-    theta: Array  # [] boosting weight (boost-weights allocation), >= 0
-    tau: Array  # [] temperature of the soft allocation, > 0
+    theta: Array  # [] boosting weight (boost-weights allocation), in [0, 50]
+    tau: Array  # [] temperature of the soft allocation, in [1e-6, 1e6]
     eta: Array  # [] step of the partial learner, in (0, 1]
-    lr: Array  # [] learning rate of the logit-SGD learner, > 0
+    lr: Array  # [] learning rate of the logit-SGD learner, in (0, 1e3]
     label_budget: Array  # [] labels the labeler may give per round, >= 0
     wrong_spread: Array  # [] share of the labeler's wrong mass spread over all wrong answers
     delta: Array  # [] a prompt is solved when its error is <= delta, in [0, 1)
@@ -70,10 +70,11 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "filter_tpr": (0.0, 1.0, False, False),
     "filter_fpr": (0.0, 1.0, False, False),
     "alpha": (0.0, 1.0, False, False),
-    "theta": (0.0, np.inf, False, True),
-    "tau": (0.0, np.inf, True, True),
+    # Bounded so that float32 never overflows: e^theta and error / tau stay finite.
+    "theta": (0.0, 50.0, False, False),
+    "tau": (1e-6, 1e6, False, False),
     "eta": (0.0, 1.0, True, False),
-    "lr": (0.0, np.inf, True, True),
+    "lr": (0.0, 1e3, True, False),
     "label_budget": (0.0, np.inf, False, False),
     "wrong_spread": (0.0, 1.0, False, False),
     "delta": (0.0, 1.0, False, True),

@@ -9,6 +9,9 @@ from hypothesis import HealthCheck, settings
 from experiments.configs import testbed as config_lib
 from experiments.testbed_runs import make_setup
 
+# Tests leave the user's compilation cache alone (`experiments.compile_cache`).
+os.environ.setdefault("ESCAPING_COLLAPSE_NO_COMPILE_CACHE", "1")
+
 # Implicit rank broadcasting and dtype promotion are bugs in this code base: make them errors.
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")

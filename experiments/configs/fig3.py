@@ -12,13 +12,17 @@ from experiments.configs.sim import SimConfig
 FINE = 160  # theory is drawn on a fine grid, so its contours are smooth
 
 
-def check_span(option: str, span: tuple[float, float], lo: float, hi: float, hi_open: bool) -> None:
-    a, b = span
-    ok_hi = b < hi if hi_open else b <= hi
-    if not (len(span) == 2 and lo < a < b and ok_hi):
+def check_span(
+    option: str, span: tuple[float, ...], lo: float, hi: float, hi_open: bool, lo_open: bool = True
+) -> None:
+    ok = len(span) == 2 and span[0] < span[1]
+    if ok:
+        a, b = span
+        ok = (lo < a if lo_open else lo <= a) and (b < hi if hi_open else b <= hi)
+    if not ok:
         raise ValueError(
-            f"{option} must be two increasing values in ({lo}, {hi}{')' if hi_open else ']'}; "
-            f"got {span}"
+            f"{option} must be two increasing values in {'(' if lo_open else '['}{lo}, {hi}"
+            f"{')' if hi_open else ']'}; got {span}"
         )
 
 
@@ -48,15 +52,14 @@ class Fig3Config:
 
     def __post_init__(self):
         check_analysable(self.base, "fig3 base")
-        if self.grid < 2:
-            raise ValueError(f"grid must be an integer >= 2; got {self.grid}")
-        if self.limit_rounds < 1:
-            raise ValueError(f"limit_rounds must be an integer >= 1; got {self.limit_rounds}")
-        check_span("beta_span", self.beta_span, 0.0, 1.0, hi_open=False)
-        if not (0 <= self.gamma_span[0] < self.gamma_span[1] < 1):
+        if not 2 <= self.grid <= 1024:
+            raise ValueError(f"grid must be an integer in [2, 1024]; got {self.grid}")
+        if not 1 <= self.limit_rounds <= 100_000:
             raise ValueError(
-                f"gamma_span must be two increasing values in [0, 1); got {self.gamma_span}"
+                f"limit_rounds must be an integer in [1, 100000]; got {self.limit_rounds}"
             )
+        check_span("beta_span", self.beta_span, 0.0, 1.0, hi_open=False)
+        check_span("gamma_span", self.gamma_span, 0.0, 1.0, hi_open=True, lo_open=False)
         check_span("c_span", self.c_span, 0.0, 1.0, hi_open=False)
         if not 0 <= self.d < 1:
             raise ValueError(f"d must lie in [0, 1); got {self.d}")

@@ -78,8 +78,8 @@ class Fig5Config:
                 raise ValueError(f"{name} must list values in (0, 1); got {values}")
         if not self.eps_gammas or not all(0 <= g < 1 for g in self.eps_gammas):
             raise ValueError(f"eps_gammas must list values in [0, 1); got {self.eps_gammas}")
-        if self.eps_rounds < 1:
-            raise ValueError(f"eps_rounds must be an integer >= 1; got {self.eps_rounds}")
+        if not 1 <= self.eps_rounds <= 100_000:
+            raise ValueError(f"eps_rounds must be an integer in [1, 100000]; got {self.eps_rounds}")
 
     def task(self) -> tuple[sim.Task, float]:
         """The base model solves the first round((1 - U0) P) prompts exactly, no others.

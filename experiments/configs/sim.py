@@ -1,119 +1,51 @@
-"""Typed configs: `key=value` overrides with type checks, and the simulator's `SimConfig`."""
+"""The simulator's `SimConfig` (typed, range-checked); `override` and `parse_sets` are
+re-exported from `experiments.configs.coerce`."""
 
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
-from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import sim
+from experiments.configs.coerce import MAX_INT, override, parse_sets
+from experiments.errors import OptionError
 from sim import filters
 from sim.strategies import ALLOCATION_NAMES
 from sim.strategies import PRESETS as STRATEGY_PRESETS
 from sim.types import check_range, default_theta
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-_NONE = {"none", "null", "auto"}
-
-
-def _coerce(cls, name: str, raw: Any, annotation) -> Any:
-    """Turns a command-line string (or a value) into the field's declared type."""
-    if isinstance(annotation, str):
-        annotation = typing.get_type_hints(cls)[name]
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType):
-        if isinstance(raw, str) and raw.strip().lower() in _NONE and type(None) in args:
-            return None
-        if raw is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(cls, name, raw, inner[0])
-    if origin is tuple:
-        items = raw.split(",") if isinstance(raw, str) else list(raw)
-        items = [i.strip() for i in items if not isinstance(i, str) or i.strip()]
-        return tuple(_coerce(cls, name, i, args[0]) for i in items)
-    if annotation is bool:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
-            return raw.strip().lower() in _TRUE
-        raise ValueError(f"{name} must be true or false; got {raw!r}")
-    if annotation is int:
-        if isinstance(raw, bool):
-            raise ValueError(f"{name} must be an integer; got {raw!r}")
-        try:
-            value = float(raw) if isinstance(raw, str) else raw
-            if float(value) != int(float(value)):
-                raise ValueError
-            return int(float(value))
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be an integer; got {raw!r}") from None
-    if annotation is float:
-        try:
-            return float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number; got {raw!r}") from None
-    if annotation is str:
-        return str(raw).strip()
-    return raw
-
-
-def parse_sets(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """['a=1', 'b=x'] -> {'a': '1', 'b': 'x'}; a pair without '=' is an error."""
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ValueError(f"--set expects key=value; got {pair!r}")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value.strip()
-    return out
-
-
-def override(config, values: dict[str, Any]):
-    """Returns `config` with `values` applied, each coerced to its field's type.
-
-    Raises ValueError for an unknown key (listing the valid ones) or an ill-typed value; the
-    config's own `__post_init__` then checks ranges.
-    """
-    fields = {f.name: f for f in dataclasses.fields(config)}
-    updates = {}
-    nested: dict[str, Any] = {}
-    for key, raw in values.items():
-        if key not in fields and "base" in fields and _has_field(config.base, key):
-            nested[key] = raw  # an experiment's own keys first, then its base simulation's
-            continue
-        if key not in fields:
-            valid = set(fields) - {"base"}
-            if "base" in fields:
-                valid |= {f.name for f in dataclasses.fields(config.base)}
-            raise ValueError(
-                f"unknown option {key!r} for {type(config).__name__}; valid options: "
-                + ", ".join(sorted(valid))
-            )
-        updates[key] = _coerce(type(config), key, raw, fields[key].type)
-    if nested:
-        updates["base"] = override(updates.get("base", config.base), nested)
-    return dataclasses.replace(config, **updates)
-
-
-def _has_field(obj, key: str) -> bool:
-    return dataclasses.is_dataclass(obj) and key in {f.name for f in dataclasses.fields(obj)}
+# A PRNG key holds a uint32 seed: seed, seed + 1, ... must stay below 2**32 to be distinct.
+MAX_SEED = 2**32 - 1
+# Bounds of the whole-number options: beyond them a run would not fit in memory or time.
+INT_RANGES = {
+    "rounds": (1, 100_000),
+    "seeds": (1, 65_536),
+    "n_prompts": (1, 2**24),
+    "n_responses": (2, 2**16),
+    "samples_per_prompt": (1, 2**16),
+    "labels_per_prompt": (1, 2**16),
+    "sgd_steps": (1, 100_000),
+    "n_correct": (1, 2**16),
+    "seed": (0, MAX_SEED),
+    "task_seed": (0, MAX_SEED),
+}
+MAX_CELLS = 2**28  # n_prompts * n_responses: one [P, V] float32 array of 1 GiB
+MAX_CONCENTRATION = 1e6
 
 
 def _choice(option: str, value, choices) -> None:
     if value not in choices:
-        raise ValueError(f"{option} must be one of {sorted(choices)}; got {value!r}")
+        raise OptionError(f"{option} must be one of {sorted(choices)}; got {value!r}")
 
 
-def _at_least(option: str, value, low: int) -> None:
+def _int_range(option: str, value, low: int, high: int) -> None:
     if value < low:
-        raise ValueError(f"{option} must be an integer >= {low}; got {value!r}")
+        raise OptionError(f"{option} must be an integer >= {low}; got {value!r}")
+    if value > high:
+        raise OptionError(f"{option} must be an integer <= {high}; got {value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,19 +110,18 @@ class SimConfig:
             _choice("allocation", self.allocation, ALLOCATION_NAMES)
         if self.mixture is not None:
             _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
-        for name, low in (
-            ("rounds", 1),
-            ("seeds", 1),
-            ("n_prompts", 1),
-            ("n_responses", 2),
-            ("samples_per_prompt", 1),
-            ("labels_per_prompt", 1),
-            ("sgd_steps", 1),
-            ("n_correct", 1),
-            ("seed", 0),
-            ("task_seed", 0),
-        ):
-            _at_least(name, getattr(self, name), low)
+        for name, (low, high) in INT_RANGES.items():
+            _int_range(name, getattr(self, name), low, high)
+        if self.seed + self.seeds - 1 > MAX_SEED:
+            raise OptionError(
+                f"seed + seeds - 1 must be <= 2**32 - 1 (distinct PRNG seeds); got seed={self.seed}"
+                f", seeds={self.seeds}"
+            )
+        if self.n_prompts * self.n_responses > MAX_CELLS:
+            raise OptionError(
+                f"n_prompts * n_responses must be <= 2**28 (one [P, V] array); got "
+                f"{self.n_prompts} * {self.n_responses}"
+            )
         if self.n_correct >= self.n_responses:
             raise ValueError(
                 f"n_correct must lie in [1, n_responses - 1] = [1, {self.n_responses - 1}]; "
@@ -220,8 +151,23 @@ class SimConfig:
         if not 0 <= self.frac_unsolvable <= 1:
             raise ValueError(f"frac_unsolvable must lie in [0, 1]; got {self.frac_unsolvable}")
         for name in ("base_accuracy_concentration", "wrong_concentration"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+            if not 0 < getattr(self, name) <= MAX_CONCENTRATION:
+                raise ValueError(f"{name} must be > 0 and <= 1e6; got {getattr(self, name)}")
+
+    def check_set(self, keys: set[str]) -> None:
+        """Options the resolved filter ignores are errors when set (naming the one that applies)."""
+        name = self.filter or STRATEGY_PRESETS[self.strategy]["filter"]
+        for key in sorted(keys & {"filter_tpr", "filter_fpr"}):
+            if name != "general":
+                hint = "; set gamma (its false-positive rate)" if name == "gamma" else ""
+                raise OptionError(
+                    f"{key} applies only to filter=general, and the filter is {name!r}{hint}"
+                )
+        if "gamma" in keys and name != "gamma":
+            hint = "; set filter_tpr and filter_fpr (c, d)" if name == "general" else ""
+            raise OptionError(
+                f"gamma applies only to filter=gamma, and the filter is {name!r}{hint}"
+            )
 
     def resolved(self) -> SimConfig:
         """Fills preset and derived defaults, so the saved config says exactly what ran."""
@@ -296,10 +242,11 @@ class SimConfig:
 
     def keys(self) -> jax.Array:
         """One PRNG key per rollout: seed, seed + 1, ... [seeds]"""
-        return jax.vmap(jax.random.key)(jnp.arange(self.seed, self.seed + self.seeds))
+        seeds = np.arange(self.seed, self.seed + self.seeds, dtype=np.uint32)  # int32 would wrap
+        return jax.vmap(jax.random.key)(jnp.asarray(seeds))
 
 
-__all__ = ["SimConfig", "override", "parse_sets"]
+__all__ = ["MAX_INT", "OptionError", "SimConfig", "override", "parse_sets"]
 
 
 PRESETS = {
