@@ -72,4 +72,5 @@ EXPERIMENT = Experiment(
     summary="one simulation of the round; --set any key of docs/framework.md §2",
     presets=PRESETS,
     run=run,
+    format=2,  # 2: task.npz beside the metrics
 )
