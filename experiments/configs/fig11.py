@@ -26,7 +26,7 @@ class Fig11Config:
     as `base`), one `sim.sweep` per arm: `boosting` labels each rejected sample (C3 per prompt,
     drawn with theory.difficulty's closed form), `boosting-uniform` spends the same per-round
     budget (`base.label_budget`, default n_prompts x labels_per_prompt) on random prompts.
-    Command: `python -m experiments run fig11` (about 10 s on 2 CPU cores).
+    Command: `python -m experiments run fig11` (about 50 s on 2 busy CPU cores).
     """
 
     base: SimConfig = SimConfig(rounds=60, gamma=0.2, mixture="replace", frac_unsolvable=0.1)
