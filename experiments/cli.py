@@ -1,4 +1,5 @@
-"""The command line: `python -m experiments {list,claims,options,run,figure,bench,reproduce}`.
+"""The command line: `python -m experiments {list,claims,options,run,figure,bench,reproduce,
+calibrate}`.
 
 JAX and the experiments are imported inside the commands, so `--help` answers at once.
 """
@@ -136,6 +137,27 @@ def _cmd_reproduce(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    from experiments.calibrate import calibrate
+
+    calibrate(
+        pass_at_k=args.pass_at_k,
+        counts=args.counts,
+        after=args.after,
+        k=args.k,
+        rounds=args.rounds,
+        beta=args.beta,
+        gamma=args.gamma,
+        beta_hard=args.beta_hard,
+        gamma_hard=args.gamma_hard,
+        budget=args.budget,
+        out=args.out,
+        prompts=args.prompts,
+        progress=not args.quiet,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
     p.add_argument(
@@ -204,6 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated experiments to run (default: all with a figure)",
     )
     rep.set_defaults(fn=_cmd_reproduce)
+
+    cal = sub.add_parser("calibrate", help="fit Beta(a, b) to pass@k, predict rounds (§8)")
+    cal.add_argument("--pass-at-k", default=None, metavar="K1:V1,K2:V2", help="observed pass@k")
+    cal.add_argument("--counts", default=None, metavar="FILE", help="per-prompt counts (JSON)")
+    cal.add_argument("--after", default=None, metavar="1:V", help="pass@1 after one round")
+    cal.add_argument("--k", type=int, default=8, help="samples per prompt per round")
+    cal.add_argument("--rounds", type=int, default=5)
+    cal.add_argument("--beta", type=float, default=0.3, help="weak labeler's correct mass")
+    cal.add_argument("--gamma", type=float, default=0.0, help="filter false-positive rate")
+    cal.add_argument("--beta-hard", type=float, default=None, help="beta where a_0 = 0")
+    cal.add_argument("--gamma-hard", type=float, default=None, help="gamma where a_0 = 0")
+    cal.add_argument("--budget", type=float, default=None, help="labels per round")
+    cal.add_argument("--out", default="runs/calibrate", help="output directory")
+    cal.add_argument("--prompts", type=int, default=2000, help="prompts of the Beta task")
+    cal.add_argument("--quiet", action="store_true")
+    cal.set_defaults(fn=_cmd_calibrate)
     return p
 
 

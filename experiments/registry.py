@@ -15,6 +15,7 @@ from experiments import (
     fig8_testbed_quality,
     fig9_labels,
     fig10_gap,
+    fig11_hard,
     sim_run,
     testbed,
 )
@@ -34,6 +35,7 @@ TABLE: dict[str, Experiment] = {
         fig8_testbed_quality.EXPERIMENT,
         fig9_labels.EXPERIMENT,
         fig10_gap.EXPERIMENT,
+        fig11_hard.EXPERIMENT,
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
@@ -25,8 +26,35 @@ def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in metrics.items()}
 
 
+TASK_FILE = "task.npz"
+
+
+def save_task(task: sim.Task, path: Path) -> None:
+    """Writes a task atomically as .npz: `correct` [P, V] bool, `base_probs` [P, V] float,
+    `prompt_weights` [P] float (the base model's dtype)."""
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        correct=np.asarray(task.correct, dtype=bool),
+        base_probs=np.asarray(task.base_probs),
+        prompt_weights=np.asarray(task.prompt_weights),
+    )
+    rundir.atomic_write_bytes(path, buf.getvalue())
+
+
+def load_task(path: Path) -> sim.Task:
+    """The task of `save_task`, validated."""
+    with np.load(path) as z:
+        return sim.validate_task(
+            sim.Task(
+                correct=z["correct"], base_probs=z["base_probs"], prompt_weights=z["prompt_weights"]
+            )
+        )
+
+
 def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
     start = time.perf_counter()
+    save_task(cfg.make_task(), run_dir / TASK_FILE)
     metrics = simulate_config(cfg)
     if cfg.seeds == 1:  # a single seed has no seed axis
         metrics = {k: v[0] for k, v in metrics.items()}
@@ -44,4 +72,5 @@ EXPERIMENT = Experiment(
     summary="one simulation of the round; --set any key of docs/framework.md §2",
     presets=PRESETS,
     run=run,
+    format=2,  # 2: task.npz beside the metrics
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from sim.types import Array, Params, Task, check_range
+from sim.types import Array, Params, Task, check_range, filter_fpr
 
 
 def acceptance(correct: Array, tpr: Array, fpr: Array) -> Array:
@@ -25,12 +25,13 @@ def cd_filter(task: Task, params: Params) -> Array:
 
     Covers every filter of framework §3 through (c, d): perfect (1, 0), gamma-noisy (1, gamma),
     general (c, d), none (1, 1); `params.filter_tpr` / `filter_fpr` of shape [P] give a
-    per-prompt filter.
+    per-prompt filter, and `params.gamma_hard` a false-positive rate d(x) that depends on the
+    base accuracy (framework §8, `sim.types.filter_fpr`).
 
     Returns:
       [P, V] acceptance probabilities.
     """
-    accept = acceptance(task.correct, params.filter_tpr, params.filter_fpr)
+    accept = acceptance(task.correct, params.filter_tpr, filter_fpr(task, params))
     return accept.astype(task.base_probs.dtype)
 
 

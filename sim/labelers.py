@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from sim.types import Array, Mode, Params, SimState, Task
+from sim.types import Array, Mode, Params, SimState, Task, labeler_mass
 
 
 def plausible_wrong(task: Task) -> Array:
@@ -28,17 +28,19 @@ def _uniform_on(mask: Array) -> Array:
 
 
 def stochastic_table(task: Task, params: Params) -> Array:
-    """W(.|x) of the stochastic beta-weak labeler: correct mass b(x) = beta, spread over G(x).
+    """W(.|x) of the stochastic beta-weak labeler: correct mass b(x), spread over G(x).
 
-    The wrong mass 1 - beta goes to the plausible wrong answer, except a `wrong_spread` share of it
-    spread evenly over all wrong answers. [P, V]
+    b(x) = beta, or beta_hard + (beta - beta_hard) a_0(x) when `beta_hard` is set (framework §8,
+    `sim.types.labeler_mass`). The wrong mass 1 - b(x) goes to the plausible wrong answer,
+    except a `wrong_spread` share of it spread evenly over all wrong answers. [P, V]
     """
     dtype = task.base_probs.dtype
     right = _uniform_on(task.correct).astype(dtype)
     spread = _uniform_on(~task.correct).astype(dtype)
     one = jax.nn.one_hot(plausible_wrong(task), task.n_responses, dtype=dtype)
     wrong = (1.0 - params.wrong_spread) * one + params.wrong_spread * spread
-    return params.beta * right + (1.0 - params.beta) * wrong
+    b = labeler_mass(task, params)[:, None]
+    return b * right + (1.0 - b) * wrong
 
 
 def stochastic(
@@ -52,7 +54,7 @@ def stochastic(
     mode: Mode,
     max_labels: int,
 ):
-    """Stochastic beta-weak labeler: each label is correct with probability beta (C3, C4, C6)."""
+    """Stochastic beta-weak labeler: each label is correct with probability b(x) (C3, C4, C6)."""
     del state
     return mode.draw(key, stochastic_table(task, params), n_labels, keep, max_n=max_labels)
 
@@ -86,6 +88,7 @@ def adversarial(
 ):
     """The adversarial distributional labeler of C5: deterministic, correct on exactly a beta
     share of the mass it is asked about, and spending that share where it helps least.
+    (`beta_hard` is not read: the adversary already chooses where it is right.)
 
     The query distribution is Q(x) ~ D(x) n_labels(x). Prompts are taken in order of decreasing
     current accuracy (solved ones first; ties by index) and answered correctly until a beta share

@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
+from theory import difficulty
+
 Array = Any  # a jax.Array or anything jnp.asarray accepts
 
 
@@ -39,11 +41,18 @@ class Params(NamedTuple):
 
     Scalars by default; `filter_tpr`, `filter_fpr` may be [P] for a per-prompt filter. Build with
     `make_params`, which checks every range.
+
+    Difficulty-dependent quality (framework §8): with a_0(x) the base model's accuracy, the
+    stochastic labeler's correct mass is b(x) = beta_hard + (beta - beta_hard) a_0(x) and the
+    filter's false-positive rate d(x) = gamma_hard + (filter_fpr - gamma_hard) a_0(x). The
+    "same as" default is NaN rather than a copy, so a grid over beta or filter_fpr keeps it.
     """
 
-    beta: Array  # [] weak labeler's correct mass b(x) = beta, in (0, 1]
+    beta: Array  # [] weak labeler's correct mass b(x) on prompts with a_0(x) = 1, in (0, 1]
+    beta_hard: Array  # [] its correct mass where a_0(x) = 0, in [0, 1]; NaN: the same as beta
     filter_tpr: Array  # [] or [P] c: filter acceptance of a correct response, in [0, 1]
     filter_fpr: Array  # [] or [P] d: filter acceptance of an incorrect response, in [0, 1]
+    gamma_hard: Array  # [] or [P] d where a_0(x) = 0, in [0, 1); NaN: the same as filter_fpr
     alpha: Array  # [] weight of weak data in the global mixture, in [0, 1]
     theta: Array  # [] boosting weight (boost-weights allocation), in [0, 50]
     tau: Array  # [] temperature of the soft allocation, in [1e-6, 1e6]
@@ -67,6 +76,8 @@ def _check(name: str, value, lo: float, hi: float, lo_open: bool, hi_open: bool)
 RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "beta": (0.0, 1.0, True, False),
     "gamma": (0.0, 1.0, False, True),
+    "beta_hard": (0.0, 1.0, False, False),
+    "gamma_hard": (0.0, 1.0, False, True),
     "filter_tpr": (0.0, 1.0, False, False),
     "filter_fpr": (0.0, 1.0, False, False),
     "alpha": (0.0, 1.0, False, False),
@@ -87,7 +98,11 @@ def check_range(name: str, value) -> None:
 
 
 def default_theta(beta) -> np.ndarray:
-    """The boosting weight of the paper's Algorithm 2: theta = log(1 / (1 - beta)) (C5)."""
+    """The boosting weight of the paper's Algorithm 2: theta = log(1 / (1 - beta)) (C5).
+
+    Of the nominal beta, also when beta_hard differs: the weight tracks the labeler's quality
+    on the prompts the model solves, and beta_hard = 0 would make it 0 (no reweighting at all).
+    """
     beta = np.asarray(beta, dtype=np.float64)
     with np.errstate(divide="ignore"):
         return np.where(beta < 1.0, -np.log1p(-np.minimum(beta, 1.0)), 50.0)
@@ -98,6 +113,8 @@ def make_params(
     beta=0.3,
     filter_tpr=1.0,
     filter_fpr=0.0,
+    beta_hard=None,
+    gamma_hard=None,
     alpha=1.0 / 3.0,
     theta=None,
     tau=0.1,
@@ -112,13 +129,20 @@ def make_params(
 
     `theta=None` uses the paper's default log(1/(1-beta)). `label_budget=inf` never binds. Arrays
     are accepted for every field (for grids); all are cast to `dtype` (float32 unless asked).
+    `beta_hard=None` / `gamma_hard=None` (stored as NaN) give the labeler and the filter the same
+    quality on every prompt; a value makes it depend on a_0(x) (framework §8, see `Params`).
     """
     if theta is None:
         theta = default_theta(beta)
+    for name, v in (("beta_hard", beta_hard), ("gamma_hard", gamma_hard)):
+        if v is not None:
+            check_range(name, v)
     values = dict(
         beta=beta,
+        beta_hard=np.nan if beta_hard is None else beta_hard,
         filter_tpr=filter_tpr,
         filter_fpr=filter_fpr,
+        gamma_hard=np.nan if gamma_hard is None else gamma_hard,
         alpha=alpha,
         theta=theta,
         tau=tau,
@@ -129,8 +153,31 @@ def make_params(
         delta=delta,
     )
     for name, v in values.items():
-        check_range(name, v)
+        if name not in ("beta_hard", "gamma_hard"):
+            check_range(name, v)
     return Params(**{n: jnp.asarray(v, dtype=dtype) for n, v in values.items()})
+
+
+def task_accuracy(task: Task) -> Array:
+    """a_0(x) = p_0(G(x)|x), the base model's accuracy per prompt. [P]"""
+    return jnp.sum(jnp.where(task.correct, task.base_probs, 0.0), axis=-1)
+
+
+def labeler_mass(task: Task, params: Params) -> Array:
+    """b(x) = beta_hard + (beta - beta_hard) a_0(x) (framework §8); beta where beta_hard is
+    unset. In the task's dtype. [P]"""
+    a0 = task_accuracy(task)
+    hard = jnp.where(jnp.isnan(params.beta_hard), params.beta, params.beta_hard)
+    return difficulty.labeler_mass(a0, params.beta, hard).astype(a0.dtype)
+
+
+def filter_fpr(task: Task, params: Params) -> Array:
+    """d(x) = gamma_hard + (filter_fpr - gamma_hard) a_0(x) (framework §8); filter_fpr where
+    gamma_hard is unset (filter_fpr may itself be [P]). In the task's dtype. [P]"""
+    a0 = task_accuracy(task)
+    fpr = params.filter_fpr
+    hard = jnp.where(jnp.isnan(params.gamma_hard), fpr, params.gamma_hard)
+    return difficulty.filter_fpr(a0, fpr, hard).astype(a0.dtype)
 
 
 class SimState(NamedTuple):

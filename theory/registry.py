@@ -22,7 +22,11 @@ class Claim:
 
 
 _CF = "theory.closed_forms."
+_DF = "theory.difficulty."  # §8: the same claims per prompt, quality depending on difficulty
+_CAL = "theory.calibration."
 _T_CF = "tests/theory/test_closed_forms.py::"
+_T_DF = "tests/theory/test_difficulty.py::"
+_T_CAL = "tests/theory/test_calibration.py::"
 _T_SIM = "tests/sim/test_claims.py::"
 _T_PROP = "tests/sim/test_properties.py::"
 
@@ -53,9 +57,15 @@ CLAIMS: tuple[Claim, ...] = (
         "Filter-only plateaus",
         "Filter (c, d), no weak data: odds_{t+1} = (c/d) odds_t (expected). A prompt with "
         "a_0 = 0 is never solved: lim A <= D{a_0 > 0}. Sampled with d > 0: prompts can be lost.",
-        (_CF + "c2_filter_only_accuracy", _CF + "c2_accuracy_ceiling", _CF + "odds"),
+        (
+            _CF + "c2_filter_only_accuracy",
+            _CF + "c2_accuracy_ceiling",
+            _CF + "odds",
+            _CAL + "no_success_share",
+        ),
         (
             _T_CF + "test_c2_matches_recursion",
+            _T_CAL + "test_pass_at_k_matches_quadrature_and_product",
             _T_SIM + "test_c2_expected_odds",
             _T_SIM + "test_c2_sampled_never_solves_zero_and_loses",
             _T_PROP + "test_c2_property",
@@ -75,9 +85,17 @@ CLAIMS: tuple[Claim, ...] = (
             _CF + "c3_error",
             _CF + "c3_error_bound",
             _CF + "c3_rounds_to_epsilon",
+            _DF + "error",
+            _DF + "mean_error",
+            _DF + "rounds_to_delta",
+            _DF + "rounds_to_mean_error",
         ),
         (
             _T_CF + "test_c3_closed_form_matches_recursion",
+            _T_DF + "test_error_matches_per_prompt_recursion",
+            _T_DF + "test_mean_error_is_a_mixture_of_geometric_rates",
+            _T_DF + "test_rounds_to_delta_matches_brute_force",
+            _T_DF + "test_rounds_to_mean_error_matches_brute_force",
             _T_SIM + "test_c3_expected_closed_form",
             _T_SIM + "test_c3_rate_slope",
             _T_SIM + "test_c3_sampled_mean",
@@ -89,9 +107,10 @@ CLAIMS: tuple[Claim, ...] = (
         "C4",
         "A filter that drops correct answers caps accuracy",
         "C3 with c < 1: a_t -> a* < 1, e* = (1-c)(1-b) / [(1-c)(1-b) + b(1-d)].",
-        (_CF + "c4_error_floor", _CF + "c3_fixed_point"),
+        (_CF + "c4_error_floor", _CF + "c3_fixed_point", _DF + "error_floor"),
         (
             _T_CF + "test_c4_floor_is_fixed_point",
+            _T_DF + "test_error_matches_per_prompt_recursion",
             _T_SIM + "test_c4_expected_floor",
             _T_PROP + "test_c4_property",
         ),
@@ -134,8 +153,10 @@ CLAIMS: tuple[Claim, ...] = (
         "Once a_t(x) > 0, each filter round multiplies the odds by c/d >= 1/gamma: e <= delta "
         "after log(odds_target/odds_t)/log(1/gamma) rounds; with C5, about "
         "ln(1/eps)/theta + log(1/delta)/log(1/gamma) rounds to the (eps, delta) criterion.",
-        (_CF + "c7_rounds_to_delta", _CF + "c7_total_rounds"),
+        (_CF + "c7_rounds_to_delta", _CF + "c7_total_rounds", _DF + "rounds_to_eps_delta"),
         (
+            _T_DF + "test_rounds_to_eps_delta_matches_brute_force",
+            _T_DF + "test_eps_delta_is_governed_by_the_worst_prompts",
             _T_SIM + "test_c7_rounds_to_delta",
             _T_SIM + "test_c7_eps_delta_with_perfect_filter",
             _T_PROP + "test_c7_property",

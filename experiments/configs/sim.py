@@ -76,11 +76,13 @@ class SimConfig:
     samples_per_prompt: int = 8  # k
     filter: str | None = None  # perfect | gamma | general | none
     gamma: float = 0.2  # false-positive rate of the gamma-noisy filter
+    gamma_hard: float | None = None  # its rate where a_0 = 0 (framework §8); None = gamma
     filter_tpr: float = 1.0  # c, for filter=general
     filter_fpr: float = 0.0  # d, for filter=general
     # Weak labeler.
     labeler: str = "stochastic"  # stochastic | adversarial | base
     beta: float = 0.3  # the labeler's correct mass
+    beta_hard: float | None = None  # its correct mass where a_0 = 0 (framework §8); None = beta
     wrong_spread: float = 0.0  # share of its wrong mass spread over all wrong answers
     filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
     # Allocation of the label budget.
@@ -140,8 +142,9 @@ class SimConfig:
             "delta",
         ):
             check_range(name, getattr(self, name))
-        if self.theta is not None:
-            check_range("theta", self.theta)
+        for name in ("theta", "beta_hard", "gamma_hard"):
+            if getattr(self, name) is not None:
+                check_range(name, getattr(self, name))
         if self.label_budget is not None:
             check_range("label_budget", self.label_budget)
         if not 0 < self.base_accuracy_mean < 1:
@@ -212,8 +215,11 @@ class SimConfig:
         c, d = r.filter_rates()
         return sim.make_params(
             beta=r.beta,
+            beta_hard=r.beta_hard,
             filter_tpr=c,
             filter_fpr=d,
+            # gamma_hard, like gamma, is read by the gamma-noisy filter only.
+            gamma_hard=r.gamma_hard if r.filter == "gamma" else None,
             alpha=r.alpha,
             theta=r.theta,
             tau=r.tau,

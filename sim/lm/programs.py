@@ -6,7 +6,7 @@ EOS), e.g. `da.` (x -> 2x + 1 mod 10). The filter accepts a program that reprodu
 visible examples; the program is correct if it also reproduces the H hidden tests. Only the
 behaviour counts, not the text. The filter's false positives are exactly the programs that pass
 the visible examples and fail a hidden test, so V is the knob for the false-positive rate
-(FRAMEWORK.md §8, "a natural filter"). Difficulty n is the length of the hidden function's
+(framework §8, "a natural filter"). Difficulty n is the length of the hidden function's
 shortest program (its canonical program, the reference answer), 1..max_len.
 
 Weak labels that are always wrong come in three kinds (§8): `near_wrong`, `random_wrong`,

@@ -175,3 +175,35 @@ def test_testbed_tiny_through_the_command_line(tmp_path, capsys):
     # Again: complete, so skipped; --resume is accepted.
     assert main([*argv, "--quiet", "--resume"]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_run_sim_saves_its_task(tmp_path):
+    import jax.numpy as jnp
+    import numpy as np
+
+    from experiments.configs.sim import PRESETS
+    from experiments.sim_run import load_task
+
+    out = tmp_path / "run"
+    assert main(["run", "sim", "--preset", "tiny", "--out", str(out), "--quiet"]) == 0
+    with np.load(out / "task.npz") as z:
+        assert z["correct"].dtype == np.bool_ and z["correct"].shape == (64, 8)
+        assert z["base_probs"].dtype.kind == "f" and z["base_probs"].shape == (64, 8)
+        expected = PRESETS["tiny"].make_task()
+        np.testing.assert_array_equal(z["correct"], np.asarray(expected.correct))
+        np.testing.assert_array_equal(z["base_probs"], np.asarray(expected.base_probs))
+    task = load_task(out / "task.npz")
+    assert jnp.asarray(task.prompt_weights).shape == (64,)
+
+
+def test_run_sim_hard_options(tmp_path, capsys):
+    out = tmp_path / "run"
+    sets = ["beta=0.6", "beta_hard=0", "gamma_hard=0.5", "strategy=boosting", "mixture=replace"]
+    argv = ["run", "sim", "--preset", "tiny", "--set", *sets, "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    cfg = _read(out / "config.json")["config"]
+    assert (cfg["beta_hard"], cfg["gamma_hard"]) == (0.0, 0.5)
+    for option, value in (("beta_hard", "1.5"), ("gamma_hard", "1"), ("beta_hard", "x")):
+        argv = ["run", "sim", "--preset", "tiny", "--set", f"{option}={value}"]
+        assert main([*argv, "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+        assert option in capsys.readouterr().err

@@ -1,0 +1,230 @@
+"""`calibrate`: fit Beta(a, b) to a real model's pass@k (or per-prompt counts), build the task,
+fit the partial learner's step eta to one observed round, and predict the rounds that follow.
+
+Writes DIR/calibration.json and DIR/calibration.{png,pdf}; see docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import betainc
+
+import sim
+from experiments import rundir
+from experiments.configs.sim import SimConfig
+from sim.table.rollout import init_state, round_step
+from theory import calibration as cal
+
+STRATEGIES = ("filter-only", "boosting", "boosting-uniform")
+
+
+def parse_pass_at_k(text: str, option: str = "--pass-at-k") -> dict[int, float]:
+    """'1:0.42,10:0.71' -> {1: 0.42, 10: 0.71}; a ValueError naming `option` otherwise."""
+    out = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        try:
+            k, v = item.split(":")
+            out[int(k)] = float(v)
+        except ValueError:
+            raise ValueError(
+                f"{option} expects K:V pairs like 1:0.42,10:0.71; got {item!r}"
+            ) from None
+    try:
+        cal._check_pass_at_k(out) if option == "--pass-at-k" else None
+    except ValueError as err:
+        raise ValueError(f"{option}: {err}") from None
+    return out
+
+
+def load_counts(path: str | Path) -> tuple[np.ndarray, int]:
+    """--counts FILE: JSON with `samples_per_prompt` n and `per_prompt` {id: correct count}."""
+    try:
+        data = json.loads(Path(path).read_text())
+        n = int(data["samples_per_prompt"])
+        j = np.asarray([int(v) for v in data["per_prompt"].values()], dtype=np.float64)
+    except (OSError, KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ValueError(
+            f"--counts: {path} must be JSON with samples_per_prompt and per_prompt "
+            f"{{id: correct count}}; {err}"
+        ) from None
+    if n < 1 or j.size == 0 or np.any((j < 0) | (j > n)):
+        raise ValueError(f"--counts: counts must lie in [0, samples_per_prompt = {n}]")
+    return j, n
+
+
+def beta_quantiles(a: float, b: float, n: int) -> np.ndarray:
+    """Deterministic a_0 per prompt: the Beta(a, b) quantiles at (i + 1/2)/n, by bisection on
+    the regularized incomplete beta function (float64). [n]"""
+    with jax.enable_x64(True):
+        u = (jnp.arange(n, dtype=jnp.float64) + 0.5) / n
+        lo, hi = jnp.zeros(n, jnp.float64), jnp.ones(n, jnp.float64)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            below = betainc(a, b, mid) < u
+            lo, hi = jnp.where(below, mid, lo), jnp.where(below, hi, mid)
+        return np.asarray(0.5 * (lo + hi))
+
+
+def fit_eta(a0: np.ndarray, k: int, pass1_after: float) -> float:
+    """The partial learner's step eta from one filter-only round (k samples, perfect filter).
+
+    Sampled mode, exactly in expectation: a prompt with j > 0 correct of k moves to
+    (1 - eta) a + eta (its fit is all correct), one with j = 0 keeps a (no data), so
+    E[pass@1 after] = A_0 + eta E_D[(1 - a_0)(1 - (1 - a_0)^k)], linear in eta.
+    """
+    gain = float(np.mean((1.0 - a0) * (1.0 - (1.0 - a0) ** k)))
+    eta = (pass1_after - float(np.mean(a0))) / gain
+    if not 0 < eta <= 1:
+        raise ValueError(
+            f"--after: pass@1 = {pass1_after} after one round needs eta = {eta:.4g}, outside "
+            f"(0, 1]; it must lie in ({np.mean(a0):.4g}, {np.mean(a0) + gain:.4g}]"
+        )
+    return eta
+
+
+def _accuracies(task, params, strategy, keys, rounds):
+    """Per-prompt accuracy and labels spent per round, index 0 the base. [S, T+1, P], [S, T+1]"""
+
+    def one(task, params, key):
+        def body(state, k):
+            state, _ = round_step(state, task, params, key=k, strategy=strategy)
+            acc = jnp.sum(jnp.where(task.correct, state.probs, 0.0), axis=-1)
+            return state, (acc, state.labels_spent)
+
+        state = init_state(task)
+        _, (acc, spent) = jax.lax.scan(body, state, jax.random.split(key, rounds))
+        a0 = jnp.sum(jnp.where(task.correct, task.base_probs, 0.0), axis=-1)
+        return jnp.concatenate([a0[None], acc]), jnp.concatenate([jnp.zeros(1, spent.dtype), spent])
+
+    acc, spent = jax.jit(jax.vmap(one, in_axes=(None, None, 0)))(task, params, keys)
+    return np.asarray(acc, np.float64), np.asarray(spent, np.float64)
+
+
+def _binomial_pmf(a: np.ndarray, k: int) -> np.ndarray:
+    j = np.arange(k + 1)
+    comb = np.asarray([math.comb(k, int(i)) for i in j], dtype=np.float64)
+    return comb * a[..., None] ** j * (1.0 - a[..., None]) ** (k - j)
+
+
+def predict(
+    a0, *, k, rounds, beta, gamma, budget, eta, seeds, target, beta_hard=None, gamma_hard=None
+) -> dict:
+    """Per strategy and round: pass@1, pass@k, expected histogram of j correct of k, labels."""
+    task = sim.task_from_accuracy(a0, n_responses=16)
+    out = {}
+    for name in STRATEGIES:
+        cfg = SimConfig(
+            strategy=name,
+            mode="sampled",
+            n_prompts=a0.size,
+            samples_per_prompt=k,
+            labels_per_prompt=k,
+            learner="partial",
+            eta=eta,
+            beta=beta,
+            gamma=gamma,
+            beta_hard=beta_hard,
+            gamma_hard=gamma_hard,
+            label_budget=budget,
+            seeds=seeds,
+        )
+        acc, spent = _accuracies(task, cfg.make_params(), cfg.make_strategy(), cfg.keys(), rounds)
+        p1 = acc.mean(axis=(0, 2))
+        reached = np.flatnonzero(p1 >= target)
+        out[name] = {
+            "pass_at_1": p1,
+            "pass_at_k": (1.0 - (1.0 - acc) ** k).mean(axis=(0, 2)),
+            "histogram": _binomial_pmf(acc, k).mean(axis=(0, 2)),  # [T + 1, k + 1]
+            "labels_spent": spent.mean(0),
+            "labels_to_target": float(spent.mean(0)[reached[0]]) if reached.size else None,
+        }
+    return out
+
+
+def calibrate(
+    *,
+    pass_at_k: str | None,
+    counts: str | None = None,
+    after: str | None = None,
+    k: int = 8,
+    rounds: int = 5,
+    beta: float = 0.3,
+    gamma: float = 0.0,
+    beta_hard: float | None = None,
+    gamma_hard: float | None = None,
+    budget: float | None = None,
+    out: str | Path = "runs/calibrate",
+    prompts: int = 2000,
+    seeds: int = 4,
+    target: float = 0.6,
+    progress: bool = True,
+) -> dict:
+    """The `calibrate` command; returns what it writes to OUT/calibration.json."""
+    if pass_at_k is None and counts is None:
+        raise ValueError("--pass-at-k or --counts is required")
+    for name, v, low in (("--k", k, 1), ("--rounds", rounds, 1), ("--prompts", prompts, 1)):
+        if v < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    # Ranges, naming the option.
+    SimConfig(beta=beta, gamma=gamma, beta_hard=beta_hard, gamma_hard=gamma_hard)
+    if budget is not None and not budget >= 0:
+        raise ValueError(f"--budget must be >= 0; got {budget}")
+    result: dict = {"k": k, "rounds": rounds, "beta": beta, "gamma": gamma}
+    result.update(beta_hard=beta_hard, gamma_hard=gamma_hard)
+    if counts is not None:
+        j, n = load_counts(counts)
+        a, b = cal.fit_beta_ml(j, n)
+        # Posterior mean under the fitted prior: a prompt seen 0 of n stays solvable (§8).
+        a0 = np.asarray(cal.prompt_accuracy(j, n, prior=(a, b)), dtype=np.float64)
+        observed = np.bincount(j.astype(int), minlength=n + 1) / j.size
+        with jax.enable_x64(True):
+            fitted = np.asarray(cal.beta_binomial_pmf(a, b, n))
+        result["counts"] = {"samples_per_prompt": n, "observed": observed, "beta_binomial": fitted}
+        result["pass_at_k_observed"] = cal.empirical_pass_at_k(j, n, [1, n])
+        result["a0_estimate"] = "posterior mean (j + a) / (n + a + b) under the ML Beta fit"
+    else:
+        observed_pass = parse_pass_at_k(pass_at_k)
+        a, b = cal.fit_beta(observed_pass)
+        a0 = beta_quantiles(a, b, prompts)
+        result["pass_at_k_observed"] = observed_pass
+        result["a0_estimate"] = f"Beta(a, b) quantiles at (i + 1/2)/{prompts}"
+    with jax.enable_x64(True):
+        result["no_success_share"] = {
+            str(kk): float(cal.no_success_share(a, b, kk)) for kk in sorted({k, 5, 8, 10})
+        }
+    eta = 1.0
+    if after is not None:
+        observed_after = parse_pass_at_k(after, option="--after")
+        if set(observed_after) != {1}:
+            raise ValueError(f"--after expects 1:V (pass@1 after one round); got {after!r}")
+        eta = fit_eta(a0, k, observed_after[1])
+    result.update(beta_a=a, beta_b=b, eta=eta, target=target)
+    result["strategies"] = predict(
+        a0,
+        k=k,
+        rounds=rounds,
+        beta=beta,
+        gamma=gamma,
+        budget=budget,
+        eta=eta,
+        seeds=seeds,
+        target=target,
+        beta_hard=beta_hard,
+        gamma_hard=gamma_hard,
+    )
+    out = Path(out)
+    rundir.atomic_write_json(out / "calibration.json", result)
+    from figures import calibration as fig
+
+    fig.draw(rundir.read_json(out / "calibration.json"), out / "calibration")
+    if progress:
+        for name, s in result["strategies"].items():
+            print(f"{name:17s} pass@1 {np.round(s['pass_at_1'], 4).tolist()}")
+    print(f"beta_a={a:.6g} beta_b={b:.6g} eta={eta:.6g}")
+    return result
