@@ -67,9 +67,20 @@ def test_resume_equals_no_interruption(tiny_config, tmp_path):
         config, members, tmp_path / "part", progress=False, base_dir=base, stop_after_round=1
     )
     assert part["boosting"]["test_accuracy"].shape == (2, 2)
+    # Mark the saved round-1 metrics: a run that really resumes carries the mark forward.
+    setup = testbed.make_setup(config, tmp_path, base_dir=base, progress=False)[0]
+    like = run.init_run_state(setup, [0] * 4)
+    path = tmp_path / "part" / testbed.CHECKPOINT_FILE
+    state, extras = checkpoint.load(path, like)
+    marked = {k: np.asarray(v) for k, v in extras["metrics"].items()}
+    marked["train_examples"] = np.full_like(marked["train_examples"], -7.0)
+    checkpoint.save(path, state, metrics=marked, members=extras["members"])
     resumed = testbed.run_population(
         config, members, tmp_path / "part", progress=False, base_dir=base
     )
+    assert np.all(resumed["boosting"]["train_examples"][:, 1] == -7.0)
+    for arm in whole:
+        whole[arm]["train_examples"][:, :2] = -7.0  # the mark, where it was made
     exact = jax.default_backend() == "cpu"  # accelerators may reduce in another order
     for arm in whole:
         for name in whole[arm]:
@@ -77,9 +88,6 @@ def test_resume_equals_no_interruption(tiny_config, tmp_path):
                 np.testing.assert_array_equal(whole[arm][name], resumed[arm][name])  # NaN == NaN
             else:
                 assert whole[arm][name].shape == resumed[arm][name].shape
-    like = run.init_run_state(
-        testbed.make_setup(config, tmp_path, base_dir=base, progress=False)[0], [0] * 4
-    )
     a, _ = checkpoint.load(tmp_path / "whole" / testbed.CHECKPOINT_FILE, like)
     b, _ = checkpoint.load(tmp_path / "part" / testbed.CHECKPOINT_FILE, like)
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
