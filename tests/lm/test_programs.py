@@ -26,6 +26,7 @@ from hypothesis import given
 
 from sim.lm import programs as pr
 from sim.lm import programs_lang as pl
+from sim.lm import programs_wrong as pw
 
 REF_OPS = {
     "a": lambda x: (x + 1) % 10,
@@ -280,10 +281,10 @@ def test_wrong_answers_are_always_wrong_and_have_their_form(v):
     p = _sets({"train": (1, 40, 40, 40)}, v=v, h=6, seed=10 + v)["train"]
     n = len(p.difficulty)
     answers = [_text(a).rstrip("_")[:-1] for a in p.answers]
-    traces = {name: None for name in pr.WRONG_FNS}
+    traces = {name: None for name in pw.WRONG_FNS}
     for key in (0, 1):
         got = {}
-        for name, fn in pr.WRONG_FNS.items():
+        for name, fn in pw.WRONG_FNS.items():
             got[name] = [_text(t).rstrip("_") for t in fn(p, key=jax.random.key(key))]
             # a new key traces nothing new
             assert traces[name] in (None, fn._cache_size())
@@ -339,8 +340,8 @@ def test_false_positive_rate_falls_with_visible_examples():
     p = {v: problems(v) for v in range(1, 5)}
     assert all(np.array_equal(p[1].function, q.function) for q in p.values())
     lengths = np.broadcast_to(p[1].difficulty[:, None], (len(p[1].difficulty), k))
-    randoms = pr.random_programs(lengths, key=jax.random.key(0), answer_len=max_len + 1)
-    mutants, real = pr.one_op_mutants(p[1].answers, p[1].difficulty)
+    randoms = pw.random_programs(lengths, key=jax.random.key(0), answer_len=max_len + 1)
+    mutants, real = pw.one_op_mutants(p[1].answers, p[1].difficulty)
     rates = np.zeros((2, max_len, 4))
     for v, q in p.items():
         for kind, programs in enumerate([randoms, mutants]):
