@@ -4,8 +4,8 @@ A grid of G configurations is split over all devices with `jax.shard_map` (one p
 devices: GPUs, or CPU cores exposed as host devices with
 `XLA_FLAGS=--xla_force_host_platform_device_count=N`); each device runs its share with a
 sequential `lax.map` whose chunks are vmapped. Several hosts: start every process with
-`jax.distributed.initialize()` first; `jax.devices()` then lists all hosts' devices and the same
-call shards over them.
+`jax.distributed.initialize()` first; `jax.devices()` then lists all hosts' devices, the same
+call shards over them and gathers the metrics back to every process (docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import AxisType, PartitionSpec
 
 from sim.table.rollout import rollout
@@ -80,11 +81,13 @@ def sweep(
         scalar fields are shared by every configuration.
       keys: [S] PRNG keys, shared by every configuration (common random numbers).
       batch_size: configurations vmapped together inside each device's sequential map.
-      devices: how many devices to shard the grid over (default: all of `jax.devices()`).
-        The grid is padded to a multiple of it; results do not depend on it.
+      devices: how many devices to shard the grid over (default: all of `jax.devices()`, every
+        process's under `jax.distributed`). The grid is padded to a multiple of it; results do
+        not depend on it.
 
     Returns:
-      Metrics, each [G, S, T + 1].
+      Metrics, each [G, S, T + 1]. Across processes (`jax.distributed`), every process calls
+      `sweep` with the same arguments and gets all G configurations' metrics, on its own device.
     """
     params = broadcast_grid(params)
     n_configs = params.beta.shape[0]
@@ -96,6 +99,9 @@ def sweep(
     if pad:  # repeat the last configuration; its copies are dropped below
         params = jax.tree.map(lambda v: jnp.concatenate([v, jnp.repeat(v[-1:], pad, 0)]), params)
     out = _compiled(strategy, rounds, batch_size, n_devices)[1](task, params, keys)
+    if jax.process_count() > 1:  # shards live in other processes: gather all on every host
+        gathered = multihost_utils.process_allgather(out, tiled=True)
+        return {k: jnp.asarray(v[:n_configs]) for k, v in gathered.items()}
     return {k: v[:n_configs] for k, v in out.items()}
 
 
