@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.style import color, new_figure, save
+from figures.style import color, label_line_ends, new_figure, plain_log_ticks, save
 from theory.stats import mean_ci
 
 
@@ -17,6 +17,9 @@ def _positive(y):
 
 # Claims whose closed form is also the exact mean of sampled mode (affine or martingale maps).
 _EXACT_IN_MEAN = ("C1", "C3", "C4")
+# One marker per strategy: lines that coincide (do-nothing under its own C1 law, weak-only next
+# to it) stay apart.
+_MARKERS = ("s", "o", "^", "D", "v", "P", "X", "*")
 
 
 def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
@@ -24,12 +27,22 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     cfg = config["base"]
     fig, axes = new_figure(ncols=2)
     for ax, mode in zip(axes[0], ("expected", "sampled"), strict=True):
-        for arm in m["arms"]:
+        ends = []
+        for i, arm in enumerate(m["arms"]):
             err = np.asarray(m[mode][arm]["mean_error"], dtype=np.float64)
             t = np.arange(err.shape[-1])
+            style = dict(
+                color=color(arm),
+                lw=2.0,
+                marker=_MARKERS[i % len(_MARKERS)],
+                ms=4.5,
+                markevery=max(1, t.size // 12),
+                label=arm,
+                zorder=2,
+            )
             if mode == "sampled":
                 mean, half = mean_ci(err, axis=0)
-                ax.plot(t, _positive(mean), color=color(arm), label=arm)
+                ax.plot(t, _positive(mean), **style)
                 ax.fill_between(
                     t,
                     _positive(mean - half),
@@ -39,30 +52,25 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
                     lw=0,
                 )
             else:
-                ax.plot(t, _positive(err), color=color(arm), label=arm)
+                ax.plot(t, _positive(err), **style)
             claim = m["claim"][arm]
             if m["theory"][arm] is not None and (mode == "expected" or claim in _EXACT_IN_MEAN):
-                ax.plot(t, _positive(m["theory"][arm]), color="black", ls="--", lw=0.8)
-                ax.annotate(
-                    claim,
-                    (t[-1], m["theory"][arm][-1]),
-                    fontsize=7,
-                    xytext=(3, 0),
-                    textcoords="offset points",
-                    va="center",
-                )
+                theory = _positive(m["theory"][arm])
+                ax.plot(t, theory, color="black", ls="--", lw=0.9, zorder=3)
+                ends.append((t[-1], theory[-1], claim, "black"))
         ax.set_yscale("log")
+        plain_log_ticks(ax)
         ax.set_xlabel("round t")
-        ax.set_ylabel("mean error  E_D[1 - a_t(x)]")
+        ax.set_ylabel("mean error  E_D[1 − a_t(x)]")
         n_seeds = np.asarray(m["sampled"][m["arms"][0]]["mean_error"]).shape[0]
         ax.set_title(
             f"{mode} mode" + (f" ({n_seeds} seeds, 95% band)" if mode == "sampled" else "")
         )
-    axes[0][0].plot([], [], color="black", ls="--", lw=0.8, label="closed form (claim)")
-    axes[0][0].legend(fontsize=7, loc="lower left")
+        label_line_ends(ax, ends)
+        ax.plot([], [], color="black", ls="--", lw=0.9, label="closed form (claim)")
+        ax.legend(loc="lower left")
     fig.suptitle(
         f"Error per strategy: P={cfg['n_prompts']} prompts, V={cfg['n_responses']}, "
-        f"k={cfg['samples_per_prompt']}, beta={cfg['beta']}, gamma={cfg['gamma']}",
-        fontsize=9,
+        f"k={cfg['samples_per_prompt']}, β={cfg['beta']}, γ={cfg['gamma']}"
     )
     return save(fig, out)

@@ -24,7 +24,13 @@ def draw(gaps: list[tuple[dict, float, float]], cfg: dict, out: str | Path) -> l
             y,
             yerr=h,
             marker="o",
-            capsize=3,
+            ms=4,
+            mfc="white",  # open markers: a short interval stays visible through them
+            mew=1.2,
+            capsize=4,
+            elinewidth=1.6,
+            capthick=1.6,
+            barsabove=True,  # the intervals on top of the markers
             color=cmap(j / max(1, len(fracs) - 1)),
             label=f"never solved: {frac:.0%}",
         )
@@ -32,9 +38,8 @@ def draw(gaps: list[tuple[dict, float, float]], cfg: dict, out: str | Path) -> l
     ax.set_xlabel(f"base model pass@k  E[1 - (1 - a_0)^k], k = {cfg['samples_per_prompt']}")
     ax.set_ylabel("greedy accuracy gap, boosting − filter-only")
     ax.set_title(
-        f"After {cfg['rounds']} rounds, {cfg['seeds']} paired seeds (95% CI); "
+        f"After {cfg['rounds']} rounds, {cfg['seeds']} paired seeds (95% CI)\n"
         f"β = {cfg['beta']}, γ = {cfg['gamma']}",
-        fontsize=9,
     )
-    ax.legend(fontsize=7)
+    ax.legend()
     return save(fig, out)

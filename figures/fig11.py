@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.style import new_figure, save
+from figures.style import new_figure, plain_log_ticks, save
 
 
 def _rounds(values, cap: float) -> np.ndarray:
@@ -16,7 +16,7 @@ def _rounds(values, cap: float) -> np.ndarray:
 
 def draw(metrics: dict, cfg: dict, out: str | Path) -> list[Path]:
     """Left: rounds to mean error eps (focused, its closed form, uniform); right: final accuracy."""
-    fig, axes = new_figure(ncols=2, width=9.0, height=3.6)
+    fig, axes = new_figure(ncols=2, width=5.2, height=4.2)
     left, right = axes[0]
     x = np.asarray(metrics["beta_hards"], dtype=float)
     rounds = cfg["base"]["rounds"]
@@ -31,15 +31,15 @@ def draw(metrics: dict, cfg: dict, out: str | Path) -> list[Path]:
     right.plot(x, th["final_accuracy"], "k--", label="C3 per prompt (theory)")
     left.axhline(rounds, color="gray", lw=0.8, ls=":")
     left.set_yscale("log")
-    left.set_ylabel(f"rounds to mean error ≤ {metrics['eps']} (top: never)")
+    plain_log_ticks(left)
+    left.set_ylabel(f"rounds to mean error ≤ {metrics['eps']}\n(top: never)")
     right.set_ylabel(f"mean accuracy after {rounds} rounds")
     for ax in (left, right):
-        ax.set_xlabel("β_hard (labeler's correct mass where a₀ = 0)")
-        ax.legend(fontsize=7)
+        ax.set_xlabel("β_hard\n(labeler's correct mass where a₀ = 0)")
+        ax.legend()
     fig.suptitle(
-        f"Fixed mean labeler quality E_D[b(x)] = {metrics['mean_beta']} "
+        f"Fixed mean labeler quality E_D[b(x)] = {metrics['mean_beta']}\n"
         f"(β = β_hard + (E_D[b] − β_hard)/E_D[a₀], E_D[a₀] = {metrics['a0_mean']:.3f}); "
         f"γ = {cfg['base']['gamma']}",
-        fontsize=9,
     )
     return save(fig, out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.style import new_figure, save, sequential
+from figures.style import legend_below, new_figure, plain_log_ticks, save, sequential
 
 
 def _arr(x) -> np.ndarray:
@@ -21,7 +21,7 @@ def _key(ax, handles: list[tuple[dict, str]]) -> None:
     """A legend of line styles only: colours are named on the curves themselves."""
     for style, label in handles:
         ax.plot([], [], **style, label=label)
-    ax.legend(fontsize=6.5, loc="upper right")
+    legend_below(ax)
 
 
 def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
@@ -31,7 +31,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     fine = m["theory_fine"]
     fine_b = np.asarray(fine["betas"])
     colors = sequential(len(gammas))
-    fig, axes = new_figure(ncols=3, width=4.6, height=3.9)
+    fig, axes = new_figure(ncols=3, width=4.6, height=5.6)
     ax_every, ax_mean, ax_amp = axes[0]
 
     panels = (
@@ -47,7 +47,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
             ax.annotate(
                 f"γ={gamma:g}",
                 (fine_b[0], bound[0, j]),
-                fontsize=7,
+                fontsize="small",
                 color=colors[j],
                 xytext=(-3, 0),
                 textcoords="offset points",
@@ -74,11 +74,12 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         _key(ax, handles)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain_log_ticks(ax)
         ax.set_xlim(betas[0] / 1.7, betas[-1] * 1.15)
         ax.set_xlabel("weak labeler's correct mass β")
         ax.set_ylabel(f"rounds until error ≤ ε = {m['eps']:g}")
         criterion = "on every prompt" if which == "every_prompt" else "in the mean over prompts"
-        ax.set_title(f"error ≤ ε {criterion}  (e0 = {e0})", fontsize=8.5)
+        ax.set_title(f"error ≤ ε {criterion}\n(e0 = {e0})")
 
     amp = m["amplification"]
     amp_g, fine_g = np.asarray(amp["gammas"]), np.asarray(amp["gammas_fine"])
@@ -91,15 +92,15 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         ax_amp.plot(amp_g, rounds[i], "o", ms=4, color=amp_colors[i], label=f"a0 = {a0:g}")
     ax_amp.plot([], [], color="0.3", lw=1.0, label="exact count (C7)")
     ax_amp.plot([], [], color="black", ls="--", lw=0.8, label="log(odds*/odds0) / log(1/γ)")
-    ax_amp.legend(fontsize=6.5, loc="upper left")
+    legend_below(ax_amp)
     ax_amp.set_yscale("log")
+    plain_log_ticks(ax_amp)
     ax_amp.set_xlabel("filter's false-positive rate γ  (c = 1, d = γ)")
     ax_amp.set_ylabel(f"rounds until error ≤ δ = {amp['delta']:g}")
-    ax_amp.set_title("C7 amplification: filter-only, one prompt at accuracy a0", fontsize=8.5)
+    ax_amp.set_title("C7 amplification: filter-only,\none prompt at accuracy a0")
     fig.suptitle(
-        f"Rounds to ε: boosting (γ-noisy filter, a stochastic weak label per rejected sample), "
+        f"Rounds to ε: boosting (γ-noisy filter, a stochastic weak label per rejected sample)\n"
         f"P={base['n_prompts']} prompts, V={base['n_responses']} responses, "
-        f"k={base['samples_per_prompt']}, ε={m['eps']:g}",
-        fontsize=9,
+        f"k={base['samples_per_prompt']}, ε={m['eps']:g}"
     )
     return save(fig, out)

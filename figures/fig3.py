@@ -5,22 +5,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.colors import LogNorm
 
-from figures.style import new_figure, save, sequential
+from figures.style import legend_below, new_figure, save, sequential
 
 ERROR_FLOOR = 1e-6  # the colour scale stops here (float32 errors below it are round-off)
 ERROR_LEVELS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 ACCURACY_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
-def _contours(ax, x, y, z, levels, *, color, ls, fmt=None, label_size=6.5):
-    cs = ax.contour(
-        x, y, np.asarray(z).T, levels=levels, colors=color, linestyles=ls, linewidths=0.9
-    )
-    if fmt is not None:  # only the theory is labelled; the simulated lines lie on it
-        for text in ax.clabel(cs, fmt=fmt, fontsize=label_size, inline=True):
-            text.set_bbox(dict(facecolor="white", alpha=0.75, lw=0, pad=0.6))  # any background
+# Simulated contours: a wide white line edged in black, visible on any colour; the theory's
+# thin black dashes are drawn on top, so where the two agree both still show.
+_SIMULATED = dict(
+    colors="white",
+    linestyles="-",
+    linewidths=2.4,
+    zorder=2,
+)
+_OUTLINE = [patheffects.withStroke(linewidth=3.6, foreground="black")]
+_THEORY = dict(colors="black", linestyles="--", linewidths=1.0, zorder=3)
+
+
+def _contours(ax, x, y, z, levels, *, theory: bool, fmt=None):
+    cs = ax.contour(x, y, np.asarray(z).T, levels=levels, **(_THEORY if theory else _SIMULATED))
+    if not theory:
+        cs.set_path_effects(_OUTLINE)
+    if fmt is not None:  # only the theory is labelled, once per level
+        seen = set()
+        for text in ax.clabel(cs, fmt=fmt, fontsize="small", inline=False):
+            if text.get_text() in seen:
+                text.remove()
+                continue
+            seen.add(text.get_text())
+            text.set_bbox(dict(facecolor="white", alpha=0.85, lw=0, pad=0.8))  # any background
+            text.set_zorder(4)
     return cs
 
 
@@ -30,7 +49,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     betas, gammas, cs = (np.asarray(m[k]) for k in ("betas", "gammas", "cs"))
     th = m["theory"]
     tb, tg, tc = (np.asarray(th[k]) for k in ("betas", "gammas", "cs"))
-    fig, axes = new_figure(ncols=3, width=4.7, height=4.0)
+    fig, axes = new_figure(ncols=3, width=4.7, height=5.4)
     ax_g, ax_c, ax_s = axes[0]
 
     # (beta, gamma): log final error, C3's closed form as labelled dashed contours.
@@ -44,37 +63,32 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         norm=LogNorm(vmin=ERROR_FLOOR, vmax=1.0),
     )
     fig.colorbar(mesh, ax=ax_g, label="final mean error 1 − A_T (log scale)", extend="min")
-    _contours(ax_g, betas, gammas, err, ERROR_LEVELS, color="white", ls="-")
-    _contours(
-        ax_g, tb, tg, th["final_mean_error"], ERROR_LEVELS, color="black", ls="--", fmt="%.0e"
-    )
+    _contours(ax_g, betas, gammas, err, ERROR_LEVELS, theory=False)
+    _contours(ax_g, tb, tg, th["final_mean_error"], ERROR_LEVELS, theory=True, fmt="%.0e")
     ax_g.set_xlabel("weak labeler's correct mass β")
-    ax_g.set_ylabel("filter's false-positive rate γ  (c = 1, d = γ)")
-    ax_g.set_title(f"c = 1, after T = {m['rounds']} rounds", fontsize=8.5)
+    ax_g.set_ylabel("filter's false-positive rate γ\n(c = 1, d = γ)")
+    ax_g.set_title(f"c = 1, after T = {m['rounds']} rounds")
 
     # (beta, c): final accuracy, C4's limit a* as labelled dashed contours.
     acc = np.asarray(m["c_grid"]["final_mean_accuracy"], dtype=np.float64)
     mesh = ax_c.pcolormesh(betas, cs, acc.T, shading="nearest", cmap="viridis", vmin=0, vmax=1)
     fig.colorbar(mesh, ax=ax_c, label="final mean accuracy A_T")
-    _contours(ax_c, betas, cs, acc, ACCURACY_LEVELS, color="white", ls="-")
-    _contours(
-        ax_c, tb, tc, th["limit_accuracy"], ACCURACY_LEVELS, color="black", ls="--", fmt="a*=%.2f"
-    )
+    _contours(ax_c, betas, cs, acc, ACCURACY_LEVELS, theory=False)
+    _contours(ax_c, tb, tc, th["limit_accuracy"], ACCURACY_LEVELS, theory=True, fmt="a*=%.2f")
     ax_c.set_xlabel("weak labeler's correct mass β")
     ax_c.set_ylabel("filter's true-positive rate c")
-    ax_c.set_title(f"d = {m['d']:g}, after T = {m['limit_rounds']} rounds", fontsize=8.5)
+    ax_c.set_title(f"d = {m['d']:g}, after T = {m['limit_rounds']} rounds")
     for ax in (ax_g, ax_c):
-        ax.plot([], [], color="white", lw=0.9, label="simulated (contours)")
+        ax.plot([], [], color="white", lw=2.4, path_effects=_OUTLINE, label="simulated (contours)")
         ax.plot(
             [],
             [],
             color="black",
             ls="--",
-            lw=0.9,
+            lw=1.0,
             label="C3 closed form" if ax is ax_g else "C4 limit a*",
         )
-        leg = ax.legend(fontsize=6.5, loc="lower right", facecolor="0.75", framealpha=0.9)
-        leg.get_frame().set_edgecolor("0.5")
+        legend_below(ax, ncols=2)
         ax.grid(False)
 
     # Slices of the (beta, c) grid.
@@ -88,12 +102,11 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     ax_s.plot([], [], color="black", ls="--", lw=0.8, label="limit a* (C4)")
     ax_s.set_xlabel("filter's true-positive rate c")
     ax_s.set_ylabel("final mean accuracy A_T")
-    ax_s.set_title(f"slices of the middle panel (d = {m['d']:g})", fontsize=8.5)
-    ax_s.legend(fontsize=6.5, loc="upper left")
+    ax_s.set_title(f"slices of the middle panel (d = {m['d']:g})")
+    legend_below(ax_s, ncols=2)
     fig.suptitle(
-        f"Phase diagrams: boosting (replace mixture, a stochastic weak label per rejected sample),"
-        f" expected mode; P={base['n_prompts']} prompts, V={base['n_responses']}, "
-        f"k={base['samples_per_prompt']}",
-        fontsize=9,
+        f"Phase diagrams: boosting (replace mixture, a stochastic weak label per rejected sample)"
+        f"\nexpected mode; P={base['n_prompts']} prompts, V={base['n_responses']}, "
+        f"k={base['samples_per_prompt']}"
     )
     return save(fig, out)

@@ -24,7 +24,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     base = config["base"]
     ks, a0 = m["ks"], m["a0"]
     colors = sequential(len(ks), cmap="plasma")
-    fig, axes = new_figure(ncols=2, nrows=2, width=5.2, height=3.6)
+    fig, axes = new_figure(ncols=2, nrows=2, width=5.2, height=3.9)
     (ax_het, ax_fix), (ax_ent, ax_sup) = axes
     has_acc = "accumulate" in m["arms"]
     n_seeds = np.asarray(m["arms"]["do-nothing"][str(ks[0])]["heterozygosity"]).shape[0]
@@ -33,21 +33,34 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         arm = m["arms"]["do-nothing"][str(k)]
         theory = m["theory"][str(k)]
         t = np.arange(np.asarray(arm["heterozygosity"]).shape[1])
-        _band(ax_het, t, arm["heterozygosity"], colors[i], label=f"k = {k}", positive=True)
+        _band(
+            ax_het, t, arm["heterozygosity"], colors[i], label=f"k = {k}  (colour)", positive=True
+        )
         ax_het.plot(t, theory["heterozygosity"], color="black", ls="--", lw=0.8)
-        _band(ax_fix, t, arm["fixed_at_1"], colors[i], label=f"k = {k}: a = 1")
-        _band(ax_fix, t, arm["fixed_at_0"], colors[i], ls=":", label=f"k = {k}: a = 0")
+        _band(ax_fix, t, arm["fixed_at_1"], colors[i])
+        _band(ax_fix, t, arm["fixed_at_0"], colors[i], ls=":")
         ax_fix.plot(t, theory["fixed_at_1"], color="black", ls="--", lw=0.8)
         ax_fix.plot(t, theory["fixed_at_0"], color="black", ls="--", lw=0.8)
-        _band(ax_ent, t, arm["entropy"], colors[i], label=f"k = {k}")
-        _band(ax_sup, t, arm["support_size"], colors[i], label=f"k = {k}")
+        _band(ax_ent, t, arm["entropy"], colors[i])
+        _band(ax_sup, t, arm["support_size"], colors[i])
         if has_acc:
             acc = m["arms"]["accumulate"][str(k)]
             _band(ax_het, t, acc["heterozygosity"], colors[i], ls="-.", positive=True)
             _band(ax_ent, t, acc["entropy"], colors[i], ls="-.")
             _band(ax_sup, t, acc["support_size"], colors[i], ls="-.")
 
-    ax_het.plot([], [], color="black", ls="--", lw=0.8, label="C1: a0(1−a0)(1−1/k)^t")
+    ax_het.plot([], [], color="0.3", ls="-", lw=1.3, label="do-nothing (top right: fixed at a = 1)")
+    ax_het.plot([], [], color="0.3", ls=":", lw=1.3, label="do-nothing, fixed at a = 0 (top right)")
+    if has_acc:
+        ax_het.plot([], [], color="0.3", ls="-.", lw=1.3, label="accumulate (keeps all data)")
+    ax_het.plot(
+        [],
+        [],
+        color="black",
+        ls="--",
+        lw=0.8,
+        label="C1: a0(1−a0)(1−1/k)^t; exact Wright–Fisher law; limit",
+    )
     ax_het.set_yscale("log")
     # The theory runs on to ~0; the simulation ends when the last prompt is fixed.
     lowest = min(
@@ -57,7 +70,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     )
     ax_het.set_ylim(bottom=lowest / 5)
     ax_het.set_ylabel("heterozygosity  E_D[a_t (1 − a_t)]")
-    ax_het.set_title("diversity of correctness decays at rate 1 − 1/k", fontsize=8.5)
+    ax_het.set_title("diversity of correctness decays at rate 1 − 1/k")
 
     for level, text in ((a0, f"a0 = {a0:g}"), (1 - a0, f"1 − a0 = {1 - a0:g}")):
         ax_fix.axhline(level, color="0.5", lw=0.8, ls="-")
@@ -65,32 +78,27 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
             text,
             (1, level),
             xycoords=("axes fraction", "data"),
-            xytext=(-3, 2),
+            xytext=(-3, 2 if level < 0.5 else -2),  # 1 − a0: under its line, off the dots
             textcoords="offset points",
             ha="right",
-            fontsize=7,
+            va="bottom" if level < 0.5 else "top",
+            fontsize="small",
         )
-    ax_fix.plot([], [], color="black", ls="--", lw=0.8, label="C1: exact Wright–Fisher law")
     ax_fix.set_ylabel("share of prompts fixed")
     ax_fix.set_ylim(0, 1)
-    ax_fix.set_title(
-        "absorbed at a = 1 (solid) w.p. a0, at a = 0 (dotted) w.p. 1 − a0", fontsize=8.5
-    )
+    ax_fix.set_title("absorbed at a = 1 (solid) w.p. a0, at a = 0 (dotted)")
 
     ax_ent.set_ylabel("mean entropy of p_t(·|x)  (nats)")
-    ax_ent.set_title("entropy collapses to 0", fontsize=8.5)
-    ax_sup.axhline(1.0, color="black", ls="--", lw=0.8, label="limit: one response")
+    ax_ent.set_title("entropy collapses to 0")
+    ax_sup.axhline(1.0, color="black", ls="--", lw=0.8)
     ax_sup.set_ylabel("mean support size  #{y : p_t(y|x) > 0}")
-    ax_sup.set_title("support shrinks to a single response", fontsize=8.5)
-    for ax in (ax_het, ax_ent, ax_sup):
-        if has_acc:
-            ax.plot([], [], color="0.3", ls="-.", lw=1.3, label="accumulate (keeps all data)")
+    ax_sup.set_title("support shrinks to a single response (dashed: 1)")
     for ax in (ax_het, ax_fix, ax_ent, ax_sup):
         ax.set_xlabel("round t")
-        ax.legend(fontsize=6.5, loc="upper right", ncols=2 if ax is ax_fix else 1)
+    # One key for all four panels, under them: inside, it would cover the accumulate lines.
+    fig.legend(*ax_het.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     fig.suptitle(
         f"Collapse without curation (do-nothing, sampled): P={base['n_prompts']} prompts all at "
-        f"a0 = {a0:g}, V={base['n_responses']} responses, {n_seeds} seeds (95% bands)",
-        fontsize=9,
+        f"a0 = {a0:g},\nV={base['n_responses']} responses, {n_seeds} seeds (95% bands)"
     )
     return save(fig, out)

@@ -16,7 +16,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     """Draws figure 9 from a run's metrics and resolved config into `out` (.png, .pdf)."""
     base = config["base"]
     budgets = m["budgets"]
-    fig, axes = new_figure(ncols=3, width=4.6, height=3.9)
+    fig, axes = new_figure(ncols=3, width=4.6, height=4.6)
     ax_mean, ax_greedy, ax_round = axes[0]
     ref = m["filter_only"]
     n_seeds = np.asarray(ref["mean_accuracy"]).shape[0]
@@ -70,17 +70,17 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         ax.set_xscale("log")
         ax.set_xlabel("labels spent so far (cumulative weak labels)")
         ax.set_ylabel(what)
-    ax_mean.set_title("what a label buys: mean accuracy (key: right panel)", fontsize=8.5)
-    ax_greedy.set_title("greedy (argmax) accuracy", fontsize=8.5)
+    ax_mean.set_title("what a label buys: mean accuracy")
+    ax_greedy.set_title("greedy (argmax) accuracy")
     ax_round.set_xlabel("round t")
     ax_round.set_ylabel("mean accuracy A_t")
-    ax_round.set_title("the same runs per round", fontsize=8.5)
-    ax_round.legend(fontsize=6.3, loc="lower right")
+    ax_round.set_title("the same runs per round")
+    # One key for the three panels, under them (inside, it would cover the curves).
+    fig.legend(*ax_round.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     fig.suptitle(
         f"Focused (boosting: labels on the hard set) vs uniform labels, sampled mode, {n_seeds} "
-        f"seeds (95% bands): P={base['n_prompts']}, V={base['n_responses']}, "
+        f"seeds (95% bands):\nP={base['n_prompts']}, V={base['n_responses']}, "
         f"k={base['samples_per_prompt']}, β={base['beta']}, γ={base['gamma']}, "
         f"α={base['alpha']:.3g}, m={base['labels_per_prompt']}",
-        fontsize=9,
     )
     return save(fig, out)
