@@ -60,7 +60,12 @@ class TestbedConfig:
     gamma: float = 0.1  # false-positive rate of the gamma-noisy filter (c = 1, d = gamma)
     filter_tpr: float = 1.0  # c of the general filter
     filter_fpr: float = 0.1  # d of the general filter
-    beta: float = 0.3  # the weak labeler's correct rate
+    beta: float = 0.3  # the weak labeler's correct rate (on 1-digit sums when beta_hard is set)
+    # Quality by difficulty (framework §8) with a_0 read as 1 - (n - 1)/(max_digits - 1) for
+    # n-digit sums: the labeler's rate falls linearly from beta (1 digit) to beta_hard (the
+    # hardest), the filter's false-positive rate moves from gamma to gamma_hard. None: constant.
+    beta_hard: float | None = None
+    gamma_hard: float | None = None
     alpha: float = 1.0 / 3.0  # weak data's share of the training mixture (the paper's 1/3)
     label_budget: int = 2048  # labels per round (B): 512 prompts x 4, below the hard set (~750)
     labels_per_prompt: int = 4  # m
@@ -102,8 +107,9 @@ def _int(name: str, value, lo: int, hi: float = math.inf) -> None:
 
 
 def _positive(name: str, value) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{name} must be a number in (0, inf); got {value!r}")
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not value > 0:
+        raise ValueError(f"{name} must be a finite number in (0, inf); got {value!r}")
 
 
 def _choice(name: str, value, options) -> None:
@@ -137,10 +143,14 @@ def validate(c: TestbedConfig) -> None:
     _choice("model_size", c.model_size, model_lib.SIZES)
     for name in ("temperature", "base_lr", "lr"):
         _positive(name, getattr(c, name))
-    if not isinstance(c.weight_decay, (int, float)) or c.weight_decay < 0:
-        raise ValueError(f"weight_decay must be a number in [0, inf); got {c.weight_decay!r}")
+    wd = c.weight_decay
+    if not isinstance(wd, (int, float)) or not math.isfinite(wd) or not wd >= 0:
+        raise ValueError(f"weight_decay must be a finite number in [0, inf); got {wd!r}")
     for name in ("gamma", "filter_tpr", "filter_fpr", "beta", "alpha"):
         check_range(name, getattr(c, name))
+    for name in ("beta_hard", "gamma_hard"):
+        if getattr(c, name) is not None:
+            check_range(name, getattr(c, name))
     _choice("labeler", c.labeler, LABELERS)
     _choice("wrong_labels", c.wrong_labels, WRONG_KINDS)
     check_range("wrong_spread", c.wrong_spread)

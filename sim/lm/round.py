@@ -23,7 +23,7 @@ from sim.lm import sample, train
 from sim.lm.task import verify
 from sim.mixtures import global_weights
 from sim.modes import SAMPLED
-from sim.types import Array, Params, PromptStats, SimState, Task
+from sim.types import Array, Params, PromptStats, SimState, Task, filter_fpr
 
 
 class RoundProblems(NamedTuple):
@@ -42,12 +42,20 @@ class RoundProblems(NamedTuple):
 N_CANDIDATES = 2
 
 
-def candidate_task(problems: RoundProblems) -> Task:
+def ease(difficulty: Array, n_difficulties: int) -> Array:
+    """The stand-in for a_0(x) that difficulty-dependent quality reads on the testbed:
+    1 - (n - 1) / (D - 1) for n-digit sums, so 1 on the easiest and 0 on the hardest. [P]"""
+    return 1.0 - (difficulty.astype(jnp.float32) - 1.0) / max(n_difficulties - 1, 1)
+
+
+def candidate_task(problems: RoundProblems, n_difficulties: int = 1) -> Task:
     """The candidates as a finite-vocabulary task [P, 2]: column 0 correct, column 1 the
-    plausible wrong answer (the base model's "favourite mistake" of `plausible_wrong`)."""
+    wrong answer; the "base model" puts `ease` on the right one, so `beta_hard` and
+    `gamma_hard` (`sim.types.labeler_mass`, `filter_fpr`) vary with the number of digits."""
     p = problems.answers.shape[0]
     correct = jnp.broadcast_to(jnp.asarray([True, False]), (p, N_CANDIDATES))
-    base = jnp.broadcast_to(jnp.asarray([0.0, 1.0], jnp.float32), (p, N_CANDIDATES))
+    a0 = ease(problems.difficulty, n_difficulties)
+    base = jnp.stack([a0, 1.0 - a0], axis=-1)
     return Task(correct=correct, base_probs=base, prompt_weights=jnp.full((p,), 1.0 / p))
 
 
@@ -63,9 +71,8 @@ def label_slots(given: Array, kept: Array, m: int) -> tuple[Array, Array, Array]
     return idx, given_slot, given_slot & (j[None, :] - start < n_kept)
 
 
-def _shared_labels(label_fn, problems, params, n_labels, accuracy, keep, *, key, m):
+def _shared_labels(label_fn, problems, task, params, n_labels, accuracy, keep, *, key, m):
     """Labels from a shared labeler (`sim.labelers`): [P, m, La], given [P, m], kept [P, m]."""
-    task = candidate_task(problems)
     probs = jnp.stack([accuracy, 1.0 - accuracy], axis=-1)
     state = SimState(
         probs=probs,
@@ -110,6 +117,7 @@ class LMStrategy:
     labels_per_prompt: int = 4  # m
     filter_labels: bool = False
     restart: bool = False
+    n_difficulties: int = 1  # D, for quality that varies with the number of digits (`ease`)
 
     @property
     def needs_base_samples(self) -> bool:
@@ -185,11 +193,13 @@ def curate(
     k_filter, k_alloc, k_label, k_label_filter = jax.random.split(key, 4)
     p, k, _ = samples.shape
     m = strategy.labels_per_prompt
+    task = candidate_task(problems, strategy.n_difficulties)
+    fpr = filter_fpr(task, params)  # [P]: d(x), gamma_hard by the number of digits
 
     # filter: the verifier's verdict, then acceptance with probability c (right) or d (wrong),
     # one coin per sample
     correct = verify(samples, problems.digits[:, None])  # [P, k]
-    accept = acceptance(correct, params.filter_tpr, params.filter_fpr)
+    accept = acceptance(correct, params.filter_tpr, fpr)
     accepted = jax.random.uniform(k_filter, (p, k)) < accept
     n_drawn = jnp.full((p,), float(k))
     n_rejected = n_drawn - jnp.sum(accepted, axis=-1).astype(n_drawn.dtype)
@@ -213,18 +223,18 @@ def curate(
         label_correct = verify(labels, problems.digits[:, None])
         kept_labels = given
         if strategy.filter_labels:
-            label_accept = acceptance(label_correct, params.filter_tpr, params.filter_fpr)
+            label_accept = acceptance(label_correct, params.filter_tpr, fpr)
             kept_labels = given & (jax.random.uniform(k_label_filter, (p, m)) < label_accept)
     else:
-        task = candidate_task(problems)
         keep = (
-            acceptance(task.correct, params.filter_tpr, params.filter_fpr).astype(jnp.float32)
+            acceptance(task.correct, params.filter_tpr, fpr).astype(jnp.float32)
             if strategy.filter_labels
             else jnp.ones((p, N_CANDIDATES), jnp.float32)
         )
         labels, given, kept_labels = _shared_labels(
             LABELERS[strategy.labeler],
             problems,
+            task,
             params,
             n_labels,
             jnp.mean(correct, axis=-1, dtype=jnp.float32),

@@ -53,6 +53,7 @@ def static_strategy(config: TestbedConfig) -> LMStrategy:
         labels_per_prompt=config.labels_per_prompt,
         filter_labels=config.filter_labels,
         restart=config.restart,
+        n_difficulties=config.max_digits,
     )
 
 
@@ -72,6 +73,9 @@ def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
         filter_tpr=c,
         filter_fpr=d,
         wrong_spread=config.wrong_spread,
+        # the oracle is right everywhere; others' quality may fall with the number of digits
+        beta_hard=None if name == "oracle" else config.beta_hard,
+        gamma_hard=config.gamma_hard,
     )
     return params, Roles(
         allocation=jnp.asarray(ALLOCATION_NAMES.index(roles["allocation"]), jnp.int32),

@@ -122,7 +122,12 @@ def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
         ),
         (dict(strategies=("boosting", "magic")), "strategies must be one of"),
         (dict(restart="yes"), "restart must be true or false"),
-        (dict(lr=-1.0), r"lr must be a number in \(0, inf\)"),
+        (dict(lr=-1.0), r"lr must be a finite number in \(0, inf\)"),
+        (dict(lr=float("inf")), "lr must be a finite number"),
+        (dict(temperature=float("nan")), "temperature must be a finite number"),
+        (dict(weight_decay=float("nan")), "weight_decay must be a finite number"),
+        (dict(beta_hard=1.5), "beta_hard must lie in"),
+        (dict(gamma_hard=1.0), "gamma_hard must lie in"),
         (dict(no_such_option=1), "unknown option 'no_such_option'"),
     ],
 )

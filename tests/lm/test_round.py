@@ -213,3 +213,31 @@ def test_hard_set_is_no_accepted_sample_with_a_coin_per_sample(problems, gamma):
     want = (1 - gamma) ** K
     n = P * len(hard)
     assert abs(np.mean(hard) - want) <= 5 * np.sqrt(want * (1 - want) / n) + 1e-9
+
+
+def test_labeler_and_filter_quality_vary_with_digits(problems):
+    """beta_hard / gamma_hard on the testbed: b falls linearly from beta on 1-digit sums to
+    beta_hard on the hardest; d moves from gamma to gamma_hard (D = 3 here: 1, 2, 3 digits)."""
+    samples, right = _samples(problems, np.zeros(P))  # every sample wrong
+    params = make_params(
+        beta=0.9, beta_hard=0.1, filter_fpr=0.0, gamma_hard=0.6, label_budget=P * M
+    )
+    strategy = dataclasses.replace(_strategy("uniform")[0], n_difficulties=D)
+    roles = _strategy("uniform")[1]
+    digits = np.asarray(problems.difficulty)
+    right_labels, given, accepted = np.zeros(D), np.zeros(D), np.zeros(D)
+    for key in range(40):
+        data, _, _ = _curate(problems, samples, params, (strategy, roles), key=key)
+        tokens = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)[..., task.prompt_len(D) :]
+        ok = np.asarray(task.verify(jnp.asarray(tokens), problems.digits[:, None]))
+        w = np.asarray(data.weights)
+        for n in range(1, D + 1):
+            right_labels[n - 1] += ok[digits == n].sum()
+            given[n - 1] += ok[digits == n].size
+            accepted[n - 1] += (w[: P * K].reshape(P, K)[digits == n] > 0).sum()
+    want_b = np.array([0.9, 0.5, 0.1])
+    want_d = np.array([0.0, 0.3, 0.6])
+    n_samples = np.array([(digits == n).sum() * K * 40 for n in range(1, D + 1)])
+    got_b, got_d = right_labels / given, accepted / n_samples
+    assert np.all(np.abs(got_b - want_b) < 5 * np.sqrt(want_b * (1 - want_b) / given) + 1e-9)
+    assert np.all(np.abs(got_d - want_d) < 5 * np.sqrt(want_d * (1 - want_d) / n_samples) + 1e-9)
