@@ -134,6 +134,7 @@ def test_unknown_experiment_and_preset(tmp_path, capsys):
     assert "preset must be one of" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_fig1_tiny_end_to_end(tmp_path):
     out = tmp_path / "fig1"
     assert main(["run", "fig1", "--preset", "tiny", "--out", str(out), "--quiet"]) == 0
@@ -163,6 +164,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
 
 
+@pytest.mark.slow
 def test_testbed_tiny_through_the_command_line(tmp_path, capsys):
     out = tmp_path / "testbed"
     argv = ["run", "testbed", "--preset", "tiny", "--set", "rounds=1", "--out", str(out)]

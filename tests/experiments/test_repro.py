@@ -54,6 +54,7 @@ def _twice(args: list[str], tmp_path: Path) -> tuple[Path, Path]:
     return a, b
 
 
+@pytest.mark.slow
 def test_sim_sampled_with_an_explicit_seed(tmp_path):
     # Sampled mode, where the seed drives every draw, given explicitly.
     args = ["run", "sim", "--preset", "tiny", "--set", "mode=sampled", "seed=7", "--seeds", "2"]

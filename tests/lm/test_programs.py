@@ -275,7 +275,7 @@ def _mutants(text: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("v", [1, 3])
+@pytest.mark.parametrize("v", [pytest.param(1, marks=pytest.mark.slow), 3])
 def test_wrong_answers_are_always_wrong_and_have_their_form(v):
     # A lone difficulty-1 problem: `shuffled` must fall back to a random wrong program.
     p = _sets({"train": (1, 40, 40, 40)}, v=v, h=6, seed=10 + v)["train"]
@@ -314,6 +314,7 @@ def test_wrong_answers_are_always_wrong_and_have_their_form(v):
         assert sum(got["near"][i][:-1] in _mutants(answers[i]) for i in range(n)) == n
 
 
+@pytest.mark.slow
 def test_false_positive_rate_falls_with_visible_examples():
     """FPR per length and V of random programs of the hidden length, and of the one-op mutants
     of the hidden program (a model's near misses); the tables are in the module docstring.
