@@ -7,7 +7,6 @@ weights), so a run resumed from a saved state continues exactly as if never stop
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -169,8 +168,3 @@ def initial_metrics(setup: Setup) -> dict[str, np.ndarray]:
     metrics["labels_round"] = np.zeros((), np.float32)
     metrics["labels_spent"] = np.zeros((), np.float32)
     return metrics
-
-
-def final(metrics: dict[str, np.ndarray], name: str = "test_accuracy") -> float:
-    value = float(np.asarray(metrics[name])[-1])
-    return value if math.isfinite(value) else math.nan
