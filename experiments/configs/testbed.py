@@ -24,23 +24,21 @@ class TestbedConfig:
 
     Every strategy x seed is a member of one population (one compiled program per stage of a
     round). Seed, train and test sets are disjoint as problems (`sim.lm.data`).
-    Command (the `default` preset): python -m experiments run testbed --preset default
-    Measured (default preset, random wrong labels, 5 seeds, one NVIDIA H200, 52 s; held-out
-    greedy accuracy after 5 rounds, mean +- 95% t-interval): base 0.496; do-nothing 0.468 +-
-    0.022; filter-only 0.549 +- 0.006; weak-only 0.359 +- 0.056; boosting 0.499 +- 0.013;
-    boosting-uniform 0.411 +- 0.018; oracle 0.831 +- 0.030; paired boosting - filter-only
-    -0.050 +- 0.011 (+0.171 +- 0.016 with `wrong_labels=near`). See the README for the CPU time.
-    The `tiny` preset is a smoke run whose numbers mean nothing; `gpu` a larger model and data
-    set for an accelerator (6-digit sums, 4.7 M parameters: 114 s for 2 seeds x 2 arms on one
-    H200).
+    Presets: `default` (this dataclass's defaults) is sized for a 2-core CPU: 2048 prompts a
+    round and 165 steps of 64, i.e. one pass over the accepted samples as in the paper, at half
+    the paper's per-round prompts and steps; `paper` keeps the paper's 330 steps of 64 (4096
+    prompts, twice the work); `tiny` is a smoke run whose numbers mean nothing; `gpu` a larger
+    model and data set for an accelerator (6-digit sums, 4.7 M parameters). Measured numbers
+    for each: README "The transformer testbed".
+    Command: python -m experiments run testbed [--preset default|paper|gpu]
     """
 
     # task: addition of two n-digit numbers, n = 1..max_digits
     max_digits: int = 5
-    # The round's prompts X (the paper: 7000). With 330 steps of 64 a round is about one pass
+    # The round's prompts X (the paper: 7000). With 165 steps of 64 a round is about one pass
     # over the accepted samples, as in the paper; with few prompts and several passes the model
     # memorises its training prompts instead (see README of the testbed / the report).
-    n_train_prompts: int = 4096
+    n_train_prompts: int = 2048
     # held-out prompts, uniform over difficulties: large, so that the test set's sampling error
     # (~0.007 at 4096) is well below the spread over seeds
     n_test_prompts: int = 4096
@@ -67,7 +65,7 @@ class TestbedConfig:
     beta_hard: float | None = None
     gamma_hard: float | None = None
     alpha: float = 1.0 / 3.0  # weak data's share of the training mixture (the paper's 1/3)
-    label_budget: int = 2048  # labels per round (B): 512 prompts x 4, below the hard set (~750)
+    label_budget: int = 1024  # labels per round (B): 256 prompts x 4, below the hard set (~375)
     labels_per_prompt: int = 4  # m
     labeler: str = "stochastic"  # "adversarial" (C5), or "base": base-model samples (the paper)
     # What a wrong weak label is (sim.lm.data.WRONG_KINDS): "random" (a random wrong answer of
@@ -77,7 +75,7 @@ class TestbedConfig:
     wrong_spread: float = 0.0  # share of the wrong mass spread over all wrong candidates
     filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
     restart: bool = False  # fine-tune each round from the base model instead of the last one
-    steps_per_round: int = 330  # fine-tuning steps per round (the paper: 330 of batch 64)
+    steps_per_round: int = 165  # fine-tuning steps per round (the paper: 330 of batch 64)
     batch_size: int = 64
     lr: float = 3e-4
     weight_decay: float = 0.0
@@ -91,7 +89,8 @@ class TestbedConfig:
         "oracle",
     )
     seeds: int = 5
-    sample_chunk: int = 4096  # sequences decoded per jitted call (memory bound)
+    # sequences decoded per jitted call and member (memory bound; ~1024 is fastest on a CPU)
+    sample_chunk: int = 1024
 
     def __post_init__(self):
         validate(self)
@@ -194,11 +193,15 @@ PRESETS: dict[str, TestbedConfig] = {
         seeds=1,
         sample_chunk=256,
     ),
-    # The paper's Table 1 analogue (framework §6): 5 rounds, k = 8, alpha = 1/3, 5 seeds.
+    # The paper's Table 1 analogue (framework §6): 5 rounds, k = 8, alpha = 1/3, 5 seeds, one
+    # pass a round; sized for a 2-core CPU.
     "default": TestbedConfig(),
+    # The same at the paper's per-round size: 330 steps of 64 over 4096 prompts (twice the work).
+    "paper": TestbedConfig(
+        n_train_prompts=4096, label_budget=2048, steps_per_round=330, sample_chunk=4096
+    ),
     # Larger model and data for an accelerator: 6-digit sums, the `base` model, 16384 prompts,
-    # every strategy, 8 seeds. Not measured here (no accelerator was available); estimated at
-    # 15-30 minutes on one H100.
+    # every strategy, 8 seeds (README: 2 seeds x 2 arms took 114 s on one H200).
     "gpu": TestbedConfig(
         max_digits=6,
         seed_difficulty=(0.4, 0.3, 0.17, 0.1, 0.03, 0.0),

@@ -61,16 +61,18 @@ def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, stat
     samples = sample.generate(
         setup.graphdef,
         state.train.params,
-        jnp.repeat(setup.train.prompts, k, axis=0),
+        setup.train.prompts,
         key=k_sample,
+        repeats=k,
         **model,
     ).reshape(p, k, la)
     if strategy.needs_base_samples:
         pool = sample.generate(
             setup.graphdef,
             setup.base_params,
-            jnp.repeat(setup.train.prompts, m, axis=0),
+            setup.train.prompts,
             key=k_pool,
+            repeats=m,
             **model,
         ).reshape(p, m, la)
     else:

@@ -23,11 +23,17 @@ def _pick(logits: Array, key, temperature, greedy: bool) -> Array:
     return jax.random.categorical(key, logits / temperature, axis=-1).astype(jnp.int32)
 
 
-def _decode_cached(graphdef, params, prompts, keys, temperature, greedy):
+def _decode_cached(graphdef, params, prompts, keys, temperature, greedy, repeats=1):
+    """Prefills each distinct prompt once, then decodes `repeats` continuations of it: the
+    cache and the last logits are repeated row by row, the layout of `jnp.repeat(prompts,
+    repeats, axis=0)`, so sampling k answers per prompt costs one prefill, not k."""
     config = nnx.merge(graphdef, params).config
     b, lp = prompts.shape
     cache = init_cache(config, b)
     logits, cache = apply(graphdef, params, prompts, cache=cache, start=0)
+    if repeats > 1:
+        cache = jax.tree.map(lambda x: jnp.repeat(x, repeats, axis=1), cache)
+        logits = jnp.repeat(logits[:, -1:], repeats, axis=0)
 
     def step(carry, inputs):
         cache, last = carry
@@ -41,8 +47,9 @@ def _decode_cached(graphdef, params, prompts, keys, temperature, greedy):
     return tokens.T, jnp.moveaxis(step_logits, 0, 1)
 
 
-def _decode_full(graphdef, params, prompts, keys, temperature, greedy):
+def _decode_full(graphdef, params, prompts, keys, temperature, greedy, repeats=1):
     """The reference: every step recomputes the whole (fixed-length) sequence, no cache."""
+    prompts = jnp.repeat(prompts, repeats, axis=0)
     b, lp = prompts.shape
     la = keys.shape[0]
     buf = jnp.concatenate([prompts, jnp.full((b, la), PAD, prompts.dtype)], axis=1)
@@ -59,7 +66,9 @@ def _decode_full(graphdef, params, prompts, keys, temperature, greedy):
     return tokens.T, jnp.moveaxis(step_logits, 0, 1)
 
 
-@functools.partial(jax.jit, static_argnames=("graphdef", "answer_len", "greedy", "use_cache"))
+@functools.partial(
+    jax.jit, static_argnames=("graphdef", "answer_len", "greedy", "use_cache", "repeats")
+)
 def generate_with_logits(
     graphdef: nnx.GraphDef,
     params: nnx.State,
@@ -70,21 +79,24 @@ def generate_with_logits(
     answer_len: int,
     greedy: bool = False,
     use_cache: bool = True,
+    repeats: int = 1,
 ) -> tuple[Array, Array]:
-    """Decodes `answer_len` tokens after each prompt.
+    """Decodes `answer_len` tokens after each prompt, `repeats` times per prompt.
 
     Args:
       prompts: [B, Lp] int32, all the same length (no ragged prefill).
       key: PRNG key; position i uses the i-th of `answer_len` keys (unused when greedy).
       temperature: traced scalar > 0 (ignored when greedy).
+      repeats: continuations per prompt; the result equals decoding
+        `jnp.repeat(prompts, repeats, axis=0)` (same draws), with one prefill per prompt.
 
     Returns:
-      (tokens [B, answer_len] int32 exactly as decoded, the logits each was drawn from
-      [B, answer_len, vocab]).
+      (tokens [B * repeats, answer_len] int32 exactly as decoded, the logits each was drawn
+      from [B * repeats, answer_len, vocab]), rows in the order of `jnp.repeat`.
     """
     keys = jax.random.split(key, answer_len)
     decode = _decode_cached if use_cache else _decode_full
-    return decode(graphdef, params, prompts, keys, jnp.asarray(temperature), greedy)
+    return decode(graphdef, params, prompts, keys, jnp.asarray(temperature), greedy, repeats)
 
 
 def clean(tokens: Array) -> Array:
@@ -105,18 +117,22 @@ def generate(
     greedy: bool = False,
     use_cache: bool = True,
     chunk: int = 4096,
+    repeats: int = 1,
 ) -> Array:
     """`generate_with_logits` in fixed-size chunks (bounded memory, one compilation), cleaned.
 
-    The last chunk is padded to full size so every call has the same shape; chunk i uses
-    `fold_in(key, i)`, so the draws depend on `chunk` but not on anything else.
+    A chunk holds `max(1, chunk // repeats)` prompts, i.e. about `chunk` sequences. The last
+    chunk is padded to full size so every call has the same shape; chunk i uses
+    `fold_in(key, i)`, so the draws depend on `chunk` but not on anything else. When `chunk`
+    is a multiple of `repeats`, `generate(p, repeats=k)` draws what `generate(jnp.repeat(p, k,
+    axis=0))` draws (up to the prefill's float rounding), at one prefill per prompt.
 
     Returns:
-      [B, answer_len] int32 answers, PAD after the first EOS.
+      [B * repeats, answer_len] int32 answers, PAD after the first EOS.
     """
     prompts = jnp.asarray(prompts, jnp.int32)
     n = prompts.shape[0]
-    size = min(chunk, n)
+    size = min(max(1, chunk // repeats), n)
     out = []
     for i, lo in enumerate(range(0, n, size)):
         part = prompts[lo : lo + size]
@@ -132,6 +148,7 @@ def generate(
             answer_len=answer_len,
             greedy=greedy,
             use_cache=use_cache,
+            repeats=repeats,
         )
-        out.append(tokens[: size - pad])
+        out.append(tokens[: (size - pad) * repeats])
     return clean(jnp.concatenate(out) if len(out) > 1 else out[0])

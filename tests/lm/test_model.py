@@ -92,6 +92,31 @@ def test_generate_chunks_and_cleans(net, prompts):
     assert np.all(np.asarray(out)[after_eos > 0] == task.PAD)
 
 
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_one_prefill_per_prompt_draws_what_repeated_prompts_draw(net, prompts, use_cache):
+    """repeats=k (one prefill, the cache repeated k times) against decoding the prompts repeated
+    k times: the same keys fall on the same rows, so the same tokens, and the same logits."""
+    k, key = 4, jax.random.key(5)
+    with jax.default_matmul_precision("highest"):
+        tok_r, logits_r = _decode(
+            net, prompts, key=key, temperature=1.3, repeats=k, use_cache=use_cache
+        )
+        tok_p, logits_p = _decode(net, np.repeat(prompts, k, axis=0), key=key, temperature=1.3)
+    assert tok_r.shape == (prompts.shape[0] * k, task.answer_len(D))
+    np.testing.assert_allclose(logits_r, logits_p, atol=1e-4, rtol=1e-4)
+    np.testing.assert_array_equal(tok_r, tok_p)
+    assert len({tuple(r) for r in np.asarray(tok_r[:k])}) > 1  # k draws, not one copied
+
+
+def test_generate_with_repeats_chunks_by_prompt(net, prompts):
+    graphdef, params = net
+    kw = dict(key=jax.random.key(2), answer_len=task.answer_len(D), temperature=1.3)
+    with jax.default_matmul_precision("highest"):
+        rep = sample.generate(graphdef, params, prompts, repeats=3, chunk=6, **kw)
+        ref = sample.generate(graphdef, params, np.repeat(prompts, 3, axis=0), chunk=6, **kw)
+    np.testing.assert_array_equal(rep, ref)
+
+
 def test_bad_model_size():
     with pytest.raises(ValueError, match="model_size"):
         model.ModelConfig.of_size("huge", max_len=8)
