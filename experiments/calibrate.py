@@ -18,6 +18,7 @@ from jax.scipy.special import betainc
 import sim
 from experiments import rundir
 from experiments.configs.sim import SimConfig
+from experiments.progress import Progress
 from sim.table.rollout import init_state, round_step
 from theory import calibration as cal
 
@@ -113,11 +114,24 @@ def _binomial_pmf(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def predict(
-    a0, *, k, rounds, beta, gamma, budget, eta, seeds, target, beta_hard=None, gamma_hard=None
+    a0,
+    *,
+    k,
+    rounds,
+    beta,
+    gamma,
+    budget,
+    eta,
+    seeds,
+    target,
+    beta_hard=None,
+    gamma_hard=None,
+    progress: bool = False,
 ) -> dict:
     """Per strategy and round: pass@1, pass@k, expected histogram of j correct of k, labels."""
     task = sim.task_from_accuracy(a0, n_responses=16)
     out = {}
+    bar = Progress(len(STRATEGIES), "calibrate", enabled=progress, unit="strategy")
     for name in STRATEGIES:
         cfg = SimConfig(
             strategy=name,
@@ -144,6 +158,8 @@ def predict(
             "labels_spent": spent.mean(0),
             "labels_to_target": float(spent.mean(0)[reached[0]]) if reached.size else None,
         }
+        bar.advance(name)
+    bar.close()
     return out
 
 
@@ -168,7 +184,13 @@ def calibrate(
     """The `calibrate` command; returns what it writes to OUT/calibration.json."""
     if pass_at_k is None and counts is None:
         raise ValueError("--pass-at-k or --counts is required")
-    for name, v, low in (("--k", k, 1), ("--rounds", rounds, 1), ("--prompts", prompts, 1)):
+    checks = (
+        ("--k", k, 1),
+        ("--rounds", rounds, 1),
+        ("--prompts", prompts, 1),
+        ("--seeds", seeds, 1),
+    )
+    for name, v, low in checks:
         if v < low:
             raise ValueError(f"{name} must be an integer >= {low}; got {v}")
     # Ranges, naming the option.
@@ -217,6 +239,7 @@ def calibrate(
         target=target,
         beta_hard=beta_hard,
         gamma_hard=gamma_hard,
+        progress=progress,
     )
     out = Path(out)
     rundir.atomic_write_json(out / "calibration.json", result)

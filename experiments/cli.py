@@ -153,6 +153,7 @@ def _cmd_calibrate(args) -> int:
         budget=args.budget,
         out=args.out,
         prompts=args.prompts,
+        seeds=args.seeds,
         progress=not args.quiet,
     )
     return 0
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--budget", type=float, default=None, help="labels per round")
     cal.add_argument("--out", default="runs/calibrate", help="output directory")
     cal.add_argument("--prompts", type=int, default=2000, help="prompts of the Beta task")
+    cal.add_argument("--seeds", type=int, default=4, help="sampled-mode seeds averaged")
     cal.add_argument("--quiet", action="store_true")
     cal.set_defaults(fn=_cmd_calibrate)
     return p

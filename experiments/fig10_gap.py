@@ -10,6 +10,7 @@ from experiments import rundir
 from experiments.configs.fig10 import ARMS, PRESETS, Fig10Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from experiments.sim_run import simulate_config
 from sim.table.tasks import base_accuracy
 from theory.stats import mean_ci
@@ -18,7 +19,8 @@ from theory.stats import mean_ci
 def run(cfg: Fig10Config, run_dir: Path, *, progress: bool = True) -> None:
     points = []
     grid = [(m, f) for f in cfg.frac_unsolvables for m in cfg.base_accuracy_means]
-    for i, (mean, frac) in enumerate(grid):
+    bar = Progress(len(grid), "fig10", enabled=progress, unit="point")
+    for mean, frac in grid:
         point = override(cfg.base, {"base_accuracy_mean": mean, "frac_unsolvable": frac})
         a0 = np.asarray(base_accuracy(point.make_task()), dtype=np.float64)
         k = point.samples_per_prompt
@@ -35,12 +37,10 @@ def run(cfg: Fig10Config, run_dir: Path, *, progress: bool = True) -> None:
                 "final_greedy_accuracy": finals,
             }
         )
-        if progress:
-            gap = np.mean(finals["boosting"]) - np.mean(finals["filter-only"])
-            print(
-                f"fig10: point {i + 1}/{len(grid)}: pass@k {points[-1]['pass_at_k']:.3f} "
-                f"gap {gap:+.3f}"
-            )
+        gap = np.mean(finals["boosting"]) - np.mean(finals["filter-only"])
+        bar.log(f"fig10: pass@k {points[-1]['pass_at_k']:.3f} gap {gap:+.3f}")
+        bar.advance(f"pass@k {points[-1]['pass_at_k']:.3f}")
+    bar.close()
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, {"points": points})
 
 

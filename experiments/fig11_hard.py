@@ -13,6 +13,7 @@ from experiments import rundir
 from experiments.configs.fig11 import ARMS, PRESETS, Fig11Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from sim.table.grid import broadcast_grid
 from sim.types import default_theta
 from theory import difficulty
@@ -68,6 +69,7 @@ def run(cfg: Fig11Config, run_dir: Path, *, progress: bool = True) -> None:
         "arms": {},
         "theory": theory_curves(cfg, a0, w, betas),
     }
+    bar = Progress(len(ARMS), "fig11", enabled=progress, unit="arm")
     for arm_name in ARMS:
         arm = override(cfg.base, {"strategy": arm_name})
         base = arm.make_params()
@@ -88,9 +90,10 @@ def run(cfg: Fig11Config, run_dir: Path, *, progress: bool = True) -> None:
             "rounds_to_eps": _first_below(err, cfg.eps),
             "final_accuracy": 1.0 - err[:, -1],
         }
-        if progress:
-            acc = np.round(1.0 - err[:, -1], 3).tolist()
-            print(f"fig11: {arm_name}: final accuracy per beta_hard {acc}")
+        acc = np.round(1.0 - err[:, -1], 3).tolist()
+        bar.log(f"fig11: {arm_name}: final accuracy per beta_hard {acc}")
+        bar.advance(arm_name)
+    bar.close()
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 
 

@@ -8,6 +8,7 @@ from experiments import rundir
 from experiments.configs.fig1 import PRESETS, Fig1Config, arm_config
 from experiments.experiment import Experiment
 from experiments.predictions import predicted_error
+from experiments.progress import Progress
 from experiments.sim_run import simulate_config
 from theory.stats import mean_ci
 
@@ -15,18 +16,17 @@ from theory.stats import mean_ci
 def run(cfg: Fig1Config, run_dir: Path, *, progress: bool = True) -> None:
     out = {"arms": list(cfg.arms), "expected": {}, "sampled": {}, "theory": {}, "claim": {}}
     task = cfg.base.make_task()
-    for i, arm in enumerate(cfg.arms):
+    bar = Progress(len(cfg.arms), "fig1", enabled=progress, unit="arm")
+    for arm in cfg.arms:
         for mode in ("expected", "sampled"):
             metrics = simulate_config(arm_config(cfg.base, arm, mode))
             out[mode][arm] = metrics if mode == "sampled" else {k: v[0] for k, v in metrics.items()}
         pred = predicted_error(arm_config(cfg.base, arm, "expected"), task)
         out["claim"][arm] = pred[0] if pred else None
         out["theory"][arm] = pred[1] if pred else None
-        if progress:
-            print(
-                f"fig1: arm {i + 1}/{len(cfg.arms)} {arm!r}: expected final error "
-                f"{out['expected'][arm]['mean_error'][-1]:.3g}"
-            )
+        bar.log(f"fig1: {arm!r}: expected final error {out['expected'][arm]['mean_error'][-1]:.3g}")
+        bar.advance(arm)
+    bar.close()
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 
 

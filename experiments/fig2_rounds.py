@@ -11,6 +11,7 @@ from experiments import rundir
 from experiments.configs.fig2 import PRESETS, Fig2Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from theory import closed_forms as cf
 from theory.stats import first_at_or_below, mean_ci
 
@@ -50,6 +51,7 @@ def run(cfg: Fig2Config, run_dir: Path, *, progress: bool = True) -> None:
         "theory": _c3_theory(e0_max, e0_mean, cfg.eps, betas, gammas),
         "theory_fine": {"betas": fine, **_c3_theory(e0_max, e0_mean, cfg.eps, fine, gammas)},
     }
+    bar = Progress(2 if cfg.sampled else 1, "fig2", enabled=progress, unit="sweep")
     expected = sim.sweep(
         task,
         params,
@@ -64,8 +66,8 @@ def run(cfg: Fig2Config, run_dir: Path, *, progress: bool = True) -> None:
         "rounds_mean": first_at_or_below(mean_err, cfg.eps),
         "final_max_error": max_err[..., -1],
     }
-    if progress:
-        print(f"fig2: expected sweep over {betas.size} x {gammas.size} (beta, gamma) done")
+    bar.log(f"fig2: expected sweep over {betas.size} x {gammas.size} (beta, gamma) done")
+    bar.advance("expected")
     if cfg.sampled:
         sampled = sim.sweep(
             task,
@@ -80,8 +82,9 @@ def run(cfg: Fig2Config, run_dir: Path, *, progress: bool = True) -> None:
             "rounds_seed_mean": first_at_or_below(per_seed.mean(axis=-2), cfg.eps),
             "rounds_per_seed": first_at_or_below(per_seed, cfg.eps),
         }
-        if progress:
-            print(f"fig2: sampled sweep ({base.seeds} seeds) done")
+        bar.log(f"fig2: sampled sweep ({base.seeds} seeds) done")
+        bar.advance("sampled")
+    bar.close()
     out["amplification"] = _amplification(cfg)
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 

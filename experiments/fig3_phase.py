@@ -11,6 +11,7 @@ from experiments import rundir
 from experiments.configs.fig3 import FINE, PRESETS, Fig3Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from theory import closed_forms as cf
 
 
@@ -35,6 +36,7 @@ def run(cfg: Fig3Config, run_dir: Path, *, progress: bool = True) -> None:
     strategy = base.make_strategy()
     keys = base.keys()
     out = {**ax, "d": cfg.d, "rounds": base.rounds, "limit_rounds": cfg.limit_rounds}
+    bar = Progress(2, "fig3", enabled=progress, unit="grid")
 
     # (beta, gamma) with c = 1. grid_params keeps base's theta: unused by this strategy.
     params, shape = sim.grid_params(base.make_params(), beta=ax["betas"], filter_fpr=ax["gammas"])
@@ -43,8 +45,8 @@ def run(cfg: Fig3Config, run_dir: Path, *, progress: bool = True) -> None:
         "final_mean_error": np.asarray(m["mean_error"])[:, 0, -1].reshape(shape),  # [B, G]
         "final_mean_accuracy": np.asarray(m["mean_accuracy"])[:, 0, -1].reshape(shape),
     }
-    if progress:
-        print(f"fig3: (beta, gamma) grid of {shape[0]} x {shape[1]} done")
+    bar.log(f"fig3: (beta, gamma) grid of {shape[0]} x {shape[1]} done")
+    bar.advance("(beta, gamma)")
 
     # (beta, c) with d fixed: C4's capped limit.
     params, shape = sim.grid_params(
@@ -53,8 +55,9 @@ def run(cfg: Fig3Config, run_dir: Path, *, progress: bool = True) -> None:
     m = sim.sweep(task, params, keys=keys, strategy=strategy, rounds=cfg.limit_rounds)
     acc = np.asarray(m["mean_accuracy"])[:, 0].reshape(shape[:2] + (-1,))  # [B, C, T + 1]
     out["c_grid"] = {"final_mean_accuracy": acc[..., -1]}
-    if progress:
-        print(f"fig3: (beta, c) grid of {shape[0]} x {shape[1]} done")
+    bar.log(f"fig3: (beta, c) grid of {shape[0]} x {shape[1]} done")
+    bar.advance("(beta, c)")
+    bar.close()
 
     # Theory: C3 for the left panel (the mean over prompts of the exact closed form), C4's a*.
     fb = np.linspace(*cfg.beta_span, FINE)

@@ -14,6 +14,7 @@ import sim
 from experiments import rundir
 from experiments.configs.fig4 import FIXED_TOL, PRESETS, Fig4Config
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from sim.table.rollout import initial_metrics
 from sim.types import Strategy, Task
 from theory import closed_forms as cf
@@ -77,6 +78,7 @@ def run(cfg: Fig4Config, run_dir: Path, *, progress: bool = True) -> None:
     a0 = cfg.base_accuracy
     out = {"ks": cfg.ks, "a0": a0, "arms": {}, "theory": {}}
     arms = ["do-nothing"] + (["accumulate"] if cfg.accumulate else [])
+    bar = Progress(len(arms) * len(cfg.ks), "fig4", enabled=progress, unit="arm")
     for strategy in arms:
         out["arms"][strategy] = {}
         for k in cfg.ks:
@@ -84,9 +86,10 @@ def run(cfg: Fig4Config, run_dir: Path, *, progress: bool = True) -> None:
             fn = _trajectories(arm.make_strategy(), arm.rounds)
             series = fn(task, arm.make_params(), arm.keys())
             out["arms"][strategy][str(k)] = {n: np.asarray(v) for n, v in series.items()}
-            if progress:
-                het = np.asarray(series["heterozygosity"])[:, -1].mean()
-                print(f"fig4: {strategy} k={k}: final heterozygosity {het:.3g}")
+            het = np.asarray(series["heterozygosity"])[:, -1].mean()
+            bar.log(f"fig4: {strategy} k={k}: final heterozygosity {het:.3g}")
+            bar.advance(f"{strategy} k={k}")
+    bar.close()
     for k in cfg.ks:
         at0, at1 = wright_fisher_fixation(a0, k, base.rounds)
         out["theory"][str(k)] = {

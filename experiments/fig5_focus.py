@@ -11,6 +11,7 @@ from experiments import rundir
 from experiments.configs.fig5 import ALLOCATIONS, PRESETS, Fig5Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from theory import closed_forms as cf
 from theory.stats import first_at_or_below, mean_ci
 
@@ -25,6 +26,7 @@ def run(cfg: Fig5Config, run_dir: Path, *, progress: bool = True) -> None:
     # grid_params keeps base's theta: unused by these allocations.
     params, _ = sim.grid_params(base.make_params(), beta=betas)
     out = {"betas": betas, "u0": u0, "delta": base.delta, "unsolved": {}}
+    bar = Progress(len(ALLOCATIONS), "fig5", enabled=progress, unit="arm")
     for allocation in ALLOCATIONS:
         out["unsolved"][allocation] = {}
         for mode in ("expected", "sampled"):
@@ -37,9 +39,10 @@ def run(cfg: Fig5Config, run_dir: Path, *, progress: bool = True) -> None:
             out.setdefault("labels_spent", {}).setdefault(allocation, {})[mode] = np.asarray(
                 m["labels_spent"]
             ).mean(axis=1)
-        if progress:
-            final = out["unsolved"][allocation]["expected"][:, -1]
-            print(f"fig5: {allocation}: expected U_T per beta {np.round(final, 4).tolist()}")
+        final = out["unsolved"][allocation]["expected"][:, -1]
+        bar.log(f"fig5: {allocation}: expected U_T per beta {np.round(final, 4).tolist()}")
+        bar.advance(allocation)
+    bar.close()
     out["theory"] = {
         "focused_bound": cf.c5_focused_unsolved(u0, betas[:, None], t[None, :]),
         "uniform_stall": cf.c5_uniform_unsolved(u0, betas[:, None], t[None, :]),

@@ -11,6 +11,7 @@ from experiments import rundir
 from experiments.configs.fig9 import PRESETS, SERIES, Fig9Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 from experiments.sim_run import simulate_config
 from theory import closed_forms as cf
 from theory.stats import mean_ci
@@ -29,6 +30,7 @@ def run(cfg: Fig9Config, run_dir: Path, *, progress: bool = True) -> None:
         "c2_ceiling": float(cf.c2_accuracy_ceiling(a0, w)),
         "base_accuracy": float(w @ a0),
     }
+    bar = Progress(len(cfg.arms), "fig9", enabled=progress, unit="arm")
     for arm_name in cfg.arms:
         arm = override(base, {"strategy": arm_name})
         # grid_params keeps base's theta (used only by boost_weights): beta is not varied here.
@@ -37,9 +39,10 @@ def run(cfg: Fig9Config, run_dir: Path, *, progress: bool = True) -> None:
             task, params, keys=arm.keys(), strategy=arm.make_strategy(), rounds=arm.rounds
         )
         out["arms"][arm_name] = {n: np.asarray(m[n]) for n in SERIES}  # each [B, S, T + 1]
-        if progress:
-            final = np.asarray(m["mean_accuracy"], dtype=np.float64)[:, :, -1].mean(1)
-            print(f"fig9: {arm_name}: final mean accuracy per budget {np.round(final, 3).tolist()}")
+        final = np.asarray(m["mean_accuracy"], dtype=np.float64)[:, :, -1].mean(1)
+        bar.log(f"fig9: {arm_name}: final mean accuracy per budget {np.round(final, 3).tolist()}")
+        bar.advance(arm_name)
+    bar.close()
     ref = simulate_config(override(base, {"strategy": "filter-only"}))
     out["filter_only"] = {n: ref[n] for n in ("mean_accuracy", "greedy_accuracy")}  # [S, T + 1]
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)

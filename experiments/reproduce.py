@@ -15,6 +15,12 @@ from experiments import registry, rundir
 from experiments.driver import execute
 from theory.registry import claim
 
+DATA = Path(__file__).resolve().parents[1] / "data" / "real_models.json"
+CALIBRATION = "calibration"
+# `calibrate` on the shipped Gemma-2-2B-it GSM8K numbers (docs/calibration.md), per preset:
+# the simulated task's prompts, seeds and rounds (tiny: a smoke run).
+CALIBRATION_SIZES = {"tiny": dict(prompts=200, seeds=2, rounds=2)}
+
 
 def reproduce(
     *,
@@ -34,6 +40,8 @@ def reproduce(
         if progress:
             print(f"[{i}/{len(todo)}] {exp.name} ({preset}) ...", file=sys.stderr)
         execute(exp, exp.config(preset), out / exp.name, force=force, progress=progress)
+    if only is None or CALIBRATION in only:
+        run_calibration(out / CALIBRATION, preset, progress=progress)
     # The report covers every experiment in `out`, also those an `only` run left alone.
     every = [e.name for e in registry.experiments().values() if e.figure is not None]
     report = write_report(out, preset, every)
@@ -44,6 +52,69 @@ def reproduce(
             file=sys.stderr,
         )
     return report
+
+
+def calibration_args(preset: str) -> dict:
+    """`calibrate`'s arguments for the shipped data: TPT's Gemma-2-2B-it on GSM8K (pass@1,
+    pass@10 of the base model; pass@1 after one filter-only round of 5 samples a prompt)."""
+    tpt = rundir.read_json(DATA)["tpt_gemma2_2b_it_gsm8k"]
+    base = tpt["base_model_eval_set"]["pass_at_k"]
+    after = tpt["after_one_filter_only_round_eval_set"]["pass_at_k"]["1"]
+    args = dict(
+        pass_at_k=",".join(f"{k}:{v}" for k, v in base.items()),
+        after=f"1:{after}",
+        k=int(tpt["samples_per_prompt_per_round"]),
+        rounds=4,
+    )
+    args.update(CALIBRATION_SIZES.get(preset, {}))
+    return args
+
+
+def run_calibration(out: Path, preset: str, *, progress: bool = True) -> None:
+    """Runs `calibrate` on the shipped data into `out` unless its result is already there."""
+    from experiments.calibrate import calibrate
+
+    args = calibration_args(preset)
+    done = out / "calibration.json"
+    if (
+        done.exists()
+        and (out / "args.json").exists()
+        and rundir.read_json(out / "args.json") == args
+    ):
+        return
+    if progress:
+        print(f"[calibration] Gemma-2-2B-it GSM8K ({preset}) ...", file=sys.stderr)
+    (out / "args.json").unlink(missing_ok=True)
+    calibrate(out=out, progress=progress, **args)
+    rundir.atomic_write_json(out / "args.json", args)
+
+
+def _calibration_section(out: Path, preset: str) -> list[str]:
+    lines = ["## calibration: the simulator fitted to a real model, and its predictions", ""]
+    path = out / CALIBRATION / "calibration.json"
+    if not path.exists() or not (out / CALIBRATION / "args.json").exists():
+        return lines + [f"(not run yet: `python -m experiments reproduce --preset {preset}`)", ""]
+    r = rundir.read_json(path)
+    args = rundir.read_json(out / CALIBRATION / "args.json")
+    lines += [
+        "Gemma-2-2B-it on GSM8K (data/real_models.json, from arXiv 2504.18116): per-prompt "
+        f"success fitted as Beta(a = {r['beta_a']:.4g}, b = {r['beta_b']:.4g}) to pass@k "
+        f"{args['pass_at_k']}; the learner's step eta = {r['eta']:.4g} fitted to pass@1 "
+        f"{args['after'][2:]} after one filter-only round of k = {r['k']} samples. Predicted "
+        f"(simulator, not measured) pass@1 and pass@{r['k']} per round (round 0 = the base "
+        f"model), labeler beta = {r['beta']}, filter gamma = {r['gamma']}; docs/calibration.md.",
+        "",
+        f"![calibration]({CALIBRATION}/calibration.png)",
+        "",
+    ]
+    rows = []
+    for name, s in r["strategies"].items():
+        for metric in ("pass_at_1", "pass_at_k"):
+            row = {"strategy": name, "metric": metric.replace("_at_", "@")}
+            row.update({f"round {t}": f"{v:.3f}" for t, v in enumerate(s[metric])})
+            rows.append(row)
+    cmd = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in args.items())
+    return lines + _table(rows) + ["", f"Command: `python -m experiments calibrate {cmd}`", ""]
 
 
 def _table(rows: list[dict]) -> list[str]:
@@ -89,6 +160,7 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
             lines.append(f"Wall time: {rundir.read_json(timing)['wall_s']:.1f} s. ")
         lines.append(f"Command: `python -m experiments run {name} --preset {preset}`")
         lines.append("")
+    lines += _calibration_section(out, preset)
     path = out / "REPORT.md"
     rundir.atomic_write_bytes(path, "\n".join(lines).encode())
     return path

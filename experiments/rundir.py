@@ -231,31 +231,4 @@ def locked(run_dir: str | os.PathLike):
         path.unlink(missing_ok=True)
 
 
-class Progress:
-    """A one-line progress display with rate and ETA, on stderr (quiet when `enabled=False`)."""
-
-    def __init__(self, total: int, label: str, *, enabled: bool = True, unit: str = "step"):
-        self.total, self.label, self.enabled, self.unit = max(total, 1), label, enabled, unit
-        self.start = time.perf_counter()
-        self.done = 0
-
-    def update(self, done: int, note: str = "") -> None:
-        self.done = done
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / done * (self.total - done) if done else float("nan")
-        msg = (
-            f"\r{self.label}: {self.unit} {done}/{self.total} "
-            f"[{elapsed:5.1f}s elapsed, ETA {eta:5.1f}s] {note}"
-        )
-        sys.stderr.write(msg.ljust(100)[:160])
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 jsonable = _jsonable  # the JSON form of a value (tuples as lists, NaN as null): to compare

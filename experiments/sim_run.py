@@ -12,6 +12,7 @@ import sim
 from experiments import rundir
 from experiments.configs.sim import PRESETS, SimConfig
 from experiments.experiment import Experiment
+from experiments.progress import Progress
 
 
 def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
@@ -55,16 +56,18 @@ def load_task(path: Path) -> sim.Task:
 def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
     start = time.perf_counter()
     save_task(cfg.make_task(), run_dir / TASK_FILE)
+    bar = Progress(1, "sim", enabled=progress, unit="simulation")
     metrics = simulate_config(cfg)
+    bar.advance(f"{cfg.rounds} rounds x {cfg.seeds} seeds")
     if cfg.seeds == 1:  # a single seed has no seed axis
         metrics = {k: v[0] for k, v in metrics.items()}
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, metrics)
-    if progress:
-        final = metrics["mean_accuracy"][..., -1]
-        print(
-            f"sim: {cfg.rounds} rounds x {cfg.seeds} seeds in {time.perf_counter() - start:.1f}s;"
-            f" final mean accuracy {np.mean(final):.4f}"
-        )
+    final = metrics["mean_accuracy"][..., -1]
+    bar.log(
+        f"sim: {cfg.rounds} rounds x {cfg.seeds} seeds in {time.perf_counter() - start:.1f}s;"
+        f" final mean accuracy {np.mean(final):.4f}"
+    )
+    bar.close()
 
 
 EXPERIMENT = Experiment(

@@ -23,6 +23,7 @@ import numpy as np
 
 from experiments import checkpoint, rundir
 from experiments.configs.testbed import TestbedConfig
+from experiments.progress import Progress
 from sim.lm import data, task
 from sim.lm.base import Setup, base_config, device_problems, make_data, train_base
 from sim.lm.model import ModelConfig, init_model
@@ -79,7 +80,7 @@ def make_setup(
         params, _ = checkpoint.load(base_dir / PARAMS_FILE, template)
     else:
         (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
-        bar = rundir.Progress(config.base_steps, "base model", enabled=progress)
+        bar = Progress(config.base_steps, "base model", enabled=progress)
         rundir.write_config(base_dir, "testbed-base", base_config(config))
         graphdef, params, losses = train_base(
             config,
@@ -144,9 +145,7 @@ def run_population(
                 for r in range(int(np.asarray(state.round)[0]) + 1)
             ]
     steps = config.steps_per_round
-    bar = rundir.Progress(
-        config.rounds * steps, f"testbed ({len(members)} members)", enabled=progress
-    )
+    bar = Progress(config.rounds * steps, f"testbed ({len(members)} members)", enabled=progress)
     while (r := int(np.asarray(state.round)[0])) < config.rounds:
         if stop_after_round is not None and r >= stop_after_round:
             break

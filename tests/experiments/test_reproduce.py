@@ -36,6 +36,23 @@ def test_every_figure_and_the_report(reproduced):
         assert list(reproduced.glob(f"*/{fig}.png")), fig
 
 
+def test_the_report_holds_the_calibration(reproduced):
+    """REPORT.md's calibration section: the fit of the shipped Gemma numbers, as calibrate
+    wrote it, and a Beta whose pass@k are the observed ones (theory.calibration)."""
+    from theory import calibration as cal
+
+    report = (reproduced / "REPORT.md").read_text()
+    r = json.loads((reproduced / "calibration" / "calibration.json").read_text())
+    assert "## calibration" in report and "(calibration/calibration.png)" in report
+    assert f"Beta(a = {r['beta_a']:.4g}, b = {r['beta_b']:.4g})" in report
+    assert (reproduced / "calibration" / "calibration.png").exists()
+    for k, v in {1: 0.4236, 10: 0.706}.items():  # data/real_models.json, TPT's base model
+        assert abs(float(cal.pass_at_k(r["beta_a"], r["beta_b"], k)) - v) < 1e-4
+    for name in ("filter-only", "boosting", "boosting-uniform"):
+        assert f"| {name} | pass@1 | {r['strategies'][name]['pass_at_1'][0]:.3f} |" in report
+    assert "python -m experiments calibrate --pass-at-k 1:0.4236,10:0.706" in report
+
+
 def test_rerun_skips_complete_runs_and_resumes_the_rest(reproduced, capsys):
     metrics = {e.name: (reproduced / e.name / "metrics.json") for e in _with_figures()}
     before = {name: path.stat().st_mtime_ns for name, path in metrics.items()}
