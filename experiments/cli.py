@@ -65,7 +65,9 @@ def _cmd_run(args) -> int:
     config = _config(exp, args.preset, args.set or [], args.seeds)
     out = Path(args.out) if args.out else default_run_dir(exp.name, args.preset, config)
     compile_cache.enable(off=args.no_compile_cache)
-    run_dir, status = execute(exp, config, out, force=args.force, progress=not args.quiet)
+    run_dir, status = execute(
+        exp, config, out, force=args.force, progress=not args.quiet, log=args.log
+    )
     print(f"{exp.name}: {status} -> {run_dir}")
     return 0
 
@@ -132,7 +134,12 @@ def _cmd_reproduce(args) -> int:
     only = _only(args.only)
     compile_cache.enable(off=args.no_compile_cache)
     reproduce(
-        preset=args.preset, out=Path(args.out), force=args.force, progress=not args.quiet, only=only
+        preset=args.preset,
+        out=Path(args.out),
+        force=args.force,
+        progress=not args.quiet,
+        only=only,
+        log=args.log,
     )
     return 0
 
@@ -157,6 +164,9 @@ def _cmd_calibrate(args) -> int:
         progress=not args.quiet,
     )
     return 0
+
+
+LOG_HELP = "tensorboard | wandb: also write the per-round metrics there (off by default)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         "whenever the directory holds the same config)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--log", default=None, help=LOG_HELP)
     run.set_defaults(fn=_cmd_run)
 
     fig = sub.add_parser("figure", help="redraw the figure of a run directory")
@@ -220,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="runs/reproduce", help="output directory")
     rep.add_argument("--force", action="store_true", help="overwrite runs of other configs")
     rep.add_argument("--quiet", action="store_true")
+    rep.add_argument("--log", default=None, help=LOG_HELP)
     rep.add_argument(
         "--only",
         default=None,

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments import longform, rundir
+from experiments import longform, memory, rundir, tracking
 from experiments.errors import OptionError
 from experiments.experiment import Experiment
 
@@ -71,6 +71,7 @@ def execute(
     *,
     force: bool = False,
     progress: bool = True,
+    log: str | None = None,
 ) -> tuple[Path, str]:
     """Runs `experiment` with `config` into `out_dir`.
 
@@ -78,13 +79,19 @@ def execute(
     continued (experiments that checkpoint pick up where they stopped), and so is a complete one
     whose files no longer match DONE's checksums (reported on stderr); a directory holding a
     different config is an error unless `force`, which clears it. A second process writing the
-    same directory is refused (`rundir.locked`).
+    same directory is refused (`rundir.locked`). `log` ("tensorboard" | "wandb") also writes
+    the per-round metrics there (`experiments.tracking`); a skipped run writes them when its
+    directory has none yet.
     Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
+    tracking.check_backend(log)
     with rundir.locked(out):
-        return _execute(experiment, config, saved, out, force=force, progress=progress)
+        run_dir, status = _execute(experiment, config, saved, out, force=force, progress=progress)
+        if log is not None and (status == "ran" or not tracking.has_log(log, out)):
+            tracking.log_run(log, out, experiment.name)
+    return run_dir, status
 
 
 def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool):
@@ -117,6 +124,9 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
         if experiment.figure is not None:
             _draw(experiment, out)  # cheap, and picks up changes to the plotting code
         return out, "skipped"
+    sized = memory.estimate(config)
+    if sized is not None:  # before any work: a run that cannot fit fails now, naming sizes
+        memory.check(experiment.name, sized[0], sized[1], reduce=sized[2])
     out.mkdir(parents=True, exist_ok=True)
     rundir.write_config(out, experiment.name, saved, format=experiment.format)
     start = time.perf_counter()

@@ -25,7 +25,6 @@ from rich.progress import (
     Progress as _Rich,
 )
 
-
 LOG_EVERY_S = 30.0
 
 

@@ -29,6 +29,7 @@ def reproduce(
     force: bool = False,
     progress: bool = True,
     only: tuple[str, ...] | None = None,
+    log: str | None = None,
 ) -> Path:
     """Runs every registered experiment that draws a figure; returns the REPORT.md path."""
     out = Path(out)
@@ -39,7 +40,7 @@ def reproduce(
     for i, exp in enumerate(todo, start=1):
         if progress:
             print(f"[{i}/{len(todo)}] {exp.name} ({preset}) ...", file=sys.stderr)
-        execute(exp, exp.config(preset), out / exp.name, force=force, progress=progress)
+        execute(exp, exp.config(preset), out / exp.name, force=force, progress=progress, log=log)
     if only is None or CALIBRATION in only:
         run_calibration(out / CALIBRATION, preset, progress=progress)
     # The report covers every experiment in `out`, also those an `only` run left alone.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's accelerator check: benchmarks, the default testbed (each kind of wrong label) and
-# the gpu preset, in one go, writing logs and REPORT.md to OUTDIR. Installs nothing.
+# The project's accelerator check: benchmarks, the default testbed (each kind of wrong label),
+# the paper-sized testbed and the gpu preset, in one go, writing logs and REPORT.md to OUTDIR.
+# Installs nothing.
 #
 #   PYTHONPATH=. bash scripts/gpu_check.sh OUTDIR           # on a machine with one GPU
 #   PYTHONPATH=. bash scripts/gpu_check.sh --smoke OUTDIR   # the same path, tiny sizes, any CPU
@@ -19,10 +20,12 @@ start=$(date +%s)
 if [ $smoke = 1 ]; then
   bench_lm=(bench lm --small --size tiny); bench_sim=(bench sim --small)
   testbed=(--preset tiny); gpu=(--preset tiny --set rounds=1 strategies=boosting)
+  paper=(--preset tiny --set rounds=1 strategies=filter-only)
   kinds=(random); limit=600
 else
   bench_lm=(bench lm); bench_sim=(bench sim)
   testbed=(--preset default); gpu=(--preset gpu --seeds 2 --set strategies=filter-only,boosting)
+  paper=(--preset paper)
   kinds=(random near shuffled); limit=240
 fi
 
@@ -48,6 +51,7 @@ for kind in "${kinds[@]}"; do
   step "testbed_$kind" "$limit" run testbed "${testbed[@]}" --set wrong_labels=$kind \
     --out "$out/testbed_$kind"
 done
+step testbed_paper "$limit" run testbed "${paper[@]}" --out "$out/testbed_paper"
 step bench_lm "$limit" "${bench_lm[@]}"
 step testbed_gpu "$limit" run testbed "${gpu[@]}" --out "$out/testbed_gpu"
 step bench_sim "$limit" "${bench_sim[@]}"
