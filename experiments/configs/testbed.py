@@ -217,7 +217,9 @@ PRESETS: dict[str, TestbedConfig] = {
         lr=1e-4,
         strategies=STRATEGIES,
         seeds=8,
-        sample_chunk=8192,  # per member: a population of 56 decodes 56 x 8192 at once
+        # per member: a population of 56 decodes 56 x 1024 sequences at once (~90 GiB by
+        # experiments.memory's estimate, within one 141 GiB H200; 8192 would need ~600 GiB)
+        sample_chunk=1024,
     ),
 }
 

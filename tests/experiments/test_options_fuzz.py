@@ -10,8 +10,8 @@ from experiments import registry
 from experiments.configs.coerce import override, parse_sets
 from experiments.errors import OptionError
 
-# The experiments whose configs are the simulator's (the testbed's are another developer's).
-NAMES = ("sim", "fig1", "fig2", "fig3", "fig4", "fig5", "fig9", "fig10")
+# Every experiment of the command line: the simulator's and the testbed's configs.
+NAMES = tuple(registry.experiments())
 TRICKY = [
     "inf",
     "-inf",
