@@ -88,7 +88,7 @@ class Progress:
     def log(self, message: str) -> None:
         """A line above the bar (a result worth keeping in the log), when enabled."""
         if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
+            self._bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -15,7 +15,7 @@ class Fig8Config:
     labeler's quality beta (alpha fixed at `base.alpha`) and vs the weak data's weight alpha
     (beta fixed at `base.beta`); alpha = 0 is filter-only. Mean and 95% interval over
     `base.seeds` seeds; the base model is trained once and shared.
-    Command: `python -m experiments run fig8` (about 13 minutes on 2 CPU cores).
+    Command: `python -m experiments run fig8` (12.1 minutes measured on 2 CPU cores).
     """
 
     base: lm_config.TestbedConfig = BASE
