@@ -53,6 +53,7 @@ def _kill_when(proc, started: Path, delay: float, timeout: float = 300.0) -> Non
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stderr.close()
 
 
 def _finish(argv) -> None:
