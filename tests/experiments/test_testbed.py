@@ -137,9 +137,18 @@ def test_bad_options_fail_clearly(changes, match):
 
 
 def test_presets_are_valid_and_documented():
-    assert set(config_lib.PRESETS) == {"tiny", "default", "gpu", "large"}
+    assert set(config_lib.PRESETS) == {"tiny", "default", "paper", "gpu", "large"}
     default = config_lib.preset("default")
     assert (default.rounds, default.samples_per_prompt, default.seeds) == (5, 8, 5)
+    # `paper`: the paper's 330 steps of 64 a round; `default` the same passes over the round's
+    # prompts at half the size (a CPU's), with the budget in the same proportion.
+    paper = config_lib.preset("paper")
+    assert (paper.steps_per_round, paper.batch_size, paper.n_train_prompts) == (330, 64, 4096)
+    for cfg in (default, paper):
+        assert cfg.steps_per_round * cfg.batch_size / cfg.n_train_prompts == pytest.approx(
+            5.16, 0.01
+        )
+        assert cfg.label_budget / cfg.n_train_prompts == 0.5
     assert default.alpha == pytest.approx(1 / 3)
     assert default.seed_difficulty[-1] == 0.0  # the hardest difficulty is never taught
     assert "python -m experiments run testbed" in config_lib.TestbedConfig.__doc__
