@@ -37,6 +37,6 @@ def test_quiet_prints_nothing(capsys):
 
 
 def test_a_simulation_experiment_shows_its_bar(tmp_path, capsys):
-    assert main(["run", "fig5", "--preset", "tiny", "--out", str(tmp_path / "f")]) == 0
+    assert main(["run", "sim", "--preset", "tiny", "--out", str(tmp_path / "f")]) == 0
     err = capsys.readouterr().err
-    assert "fig5" in err and "2/2 arms" in err
+    assert "1/1 simulations" in err and "final mean accuracy" in err

@@ -1,4 +1,5 @@
-"""`reproduce --preset tiny` end to end: every figure, REPORT.md, skip and resume."""
+"""`reproduce --preset tiny` end to end: every figure, REPORT.md, skip and resume (slow: about
+two minutes; CI's slow step runs it)."""
 
 import json
 
@@ -7,6 +8,8 @@ import pytest
 from experiments import registry, rundir
 from experiments.cli import main
 from experiments.driver import execute
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
         np.testing.assert_array_equal(x, y)
 
 
+@pytest.mark.slow  # 42 s; CI's slow step runs it (and test_kill's testbed case)
 def test_resume_equals_no_interruption(tiny_config, tmp_path):
     config = dataclasses.replace(tiny_config, strategies=("filter-only", "boosting"), seeds=2)
     members = testbed.members_of(config)

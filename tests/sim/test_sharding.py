@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 _SCRIPT = textwrap.dedent("""
     import sys
@@ -35,6 +36,7 @@ def _run(tmp_path, n_devices):
     return np.load(path)
 
 
+@pytest.mark.slow  # 29 s in a subprocess with 8 host devices; CI's slow step runs it
 def test_sharded_sweep_equals_one_device(tmp_path):
     one, eight = _run(tmp_path, 1), _run(tmp_path, 8)
     assert set(one) == set(eight)
