@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from experiments import longform, memory, rundir, tracking
+from experiments import progress as progress_lib
 from experiments.errors import OptionError
 from experiments.experiment import Experiment
 
@@ -130,7 +131,10 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
     out.mkdir(parents=True, exist_ok=True)
     rundir.write_config(out, experiment.name, saved, format=experiment.format)
     start = time.perf_counter()
-    experiment.run(config, out, progress=progress)
+    try:
+        experiment.run(config, out, progress=progress)
+    finally:
+        progress_lib.close_all()  # a run that raised leaves no bar drawing over its error
     write_csv(out, experiment.name)
     if experiment.figure is not None:
         _draw(experiment, out)

@@ -26,6 +26,7 @@ from rich.progress import (
 )
 
 LOG_EVERY_S = 30.0
+_LIVE: set = set()  # bars drawing now (closed by `close_all` when a run stops with an error)
 
 
 def _clock(seconds: float) -> str:
@@ -63,6 +64,7 @@ class Progress:
             )
             self._task = self._bar.add_task(label, total=self.total, note="")
             self._bar.start()
+            _LIVE.add(self)
 
     def update(self, done: int, note: str = "") -> None:
         self.done = int(done)
@@ -94,9 +96,16 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        _LIVE.discard(self)
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def close_all() -> None:
+    """Stops every bar still drawing (a run that raised before closing its own)."""
+    for bar in list(_LIVE):
+        bar.close()

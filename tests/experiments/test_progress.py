@@ -27,6 +27,13 @@ def test_a_log_file_gets_plain_lines_with_eta(capsys, monkeypatch):
     assert "rounds: 5/10 steps, elapsed 0:00:00, ETA 0:00:00 round 1/2" in err
 
 
+def test_a_bar_left_open_by_an_error_is_closed():
+    bar = Progress(3, "left open")
+    assert bar in progress_lib._LIVE
+    progress_lib.close_all()
+    assert not progress_lib._LIVE and bar._bar is None
+
+
 def test_quiet_prints_nothing(capsys):
     bar = Progress(3, "quiet", enabled=False)
     bar.advance("x")
