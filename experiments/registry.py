@@ -16,6 +16,7 @@ from experiments import (
     fig9_labels,
     fig10_gap,
     fig11_hard,
+    fig13_weak_kinds,
     sim_run,
     testbed,
 )
@@ -36,6 +37,7 @@ TABLE: dict[str, Experiment] = {
         fig9_labels.EXPERIMENT,
         fig10_gap.EXPERIMENT,
         fig11_hard.EXPERIMENT,
+        fig13_weak_kinds.EXPERIMENT,
     )
 }
 

@@ -22,10 +22,17 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments import checkpoint, rundir
-from experiments.configs.testbed import TestbedConfig
+from experiments.configs.testbed import TestbedConfig, replace
 from experiments.progress import Progress
 from sim.lm import data, task
-from sim.lm.base import Setup, base_config, device_problems, make_data, train_base
+from sim.lm.base import (
+    Setup,
+    base_config,
+    device_problems,
+    make_data,
+    train_base,
+    train_problems,
+)
 from sim.lm.model import ModelConfig, init_model
 from sim.lm.round import evaluate
 from sim.lm.run import init_run_state, initial_metrics, run_round
@@ -39,6 +46,8 @@ PARAMS_FILE = "params.msgpack"
 # Paired differences reported with an interval (when both arms ran).
 GAPS = (
     ("boosting", "filter-only"),
+    ("boosting-checked", "filter-only"),
+    ("boosting-checked", "boosting"),
     ("boosting", "boosting-uniform"),
     ("filter-only", "base"),
     ("oracle", "filter-only"),
@@ -52,7 +61,25 @@ class Member:
     arm: str
     strategy: str
     seed: int
-    changes: tuple[tuple[str, float], ...] = ()  # config fields the member overrides
+    # config fields the member overrides: beta, alpha, and the round options a member may
+    # choose for itself (`MEMBER_FIELDS`)
+    changes: tuple[tuple[str, object], ...] = ()
+
+
+# Config fields a member of a population may set for itself (they are traced per member); the
+# rest (shapes, the model, the data) are the population's.
+MEMBER_FIELDS = (
+    "beta",
+    "alpha",
+    "wrong_labels",
+    "wrong_spread",
+    "filter_labels",
+    "labeler",
+    "gamma",
+    "beta_hard",
+    "gamma_hard",
+    "label_budget",
+)
 
 
 def members_of(config: TestbedConfig) -> list[Member]:
@@ -93,14 +120,20 @@ def make_setup(
         rundir.mark_complete(base_dir)
     test = device_problems(sets["test"])
     base_metrics = evaluate(
-        graphdef, params, test, n_difficulties=config.max_digits, chunk=config.sample_chunk
+        graphdef,
+        params,
+        test,
+        n_difficulties=config.max_digits,
+        chunk=config.sample_chunk,
+        key=jax.random.key(config.base_seed),
+        temperature=config.temperature,
     )
     setup = Setup(
         config=config,
         model_config=model_config,
         graphdef=graphdef,
         base_params=params,
-        train=device_problems(sets["train"]),
+        train=train_problems(config, sets["train"]),
         test=test,
         base_metrics={k: np.asarray(v) for k, v in base_metrics.items()},
     )
@@ -127,7 +160,12 @@ def run_population(
         out_dir / PROBLEMS_FILE,
         {s: data.prompt_strings(sets[s]) for s in ("train", "test", "seed")},
     )
-    per = [member(dataclasses.replace(config, **dict(m.changes)), m.strategy) for m in members]
+    for m in members:
+        for name, _ in m.changes:
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"a member may not set {name!r}; it may set {list(MEMBER_FIELDS)}")
+    configs = [replace(config, **dict(m.changes)) for m in members]
+    per = [member(c, m.strategy) for c, m in zip(configs, members, strict=True)]
     params, roles = _stack([p for p, _ in per]), _stack([r for _, r in per])
     strategy = static_strategy(config)
     state = init_run_state(setup, [m.seed for m in members])
@@ -197,10 +235,12 @@ def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
     for a, b in GAPS:
         if a in final and b in final:
             summary["gaps"][f"{a} - {b}"] = ci_summary(final[a] - final[b])
-    if {"boosting", "filter-only", "oracle"} <= set(final):
-        summary["oracle_share"] = _share(
-            final["boosting"] - final["filter-only"], final["oracle"] - final["filter-only"]
-        )
+    if {"filter-only", "oracle"} <= set(final):
+        for arm in ("boosting", "boosting-checked"):
+            if arm in final:
+                summary["oracle_share" + ("" if arm == "boosting" else "_checked")] = _share(
+                    final[arm] - final["filter-only"], final["oracle"] - final["filter-only"]
+                )
     return summary
 
 

@@ -26,6 +26,7 @@ COLORS = {
     "filter-only": "#1f77b4",
     "weak-only": "#9467bd",
     "boosting": "#d62728",
+    "boosting-checked": "#e377c2",
     "boosting-uniform": "#ff7f0e",
     "boosting-weights": "#8c564b",
     "accumulate": "#2ca02c",

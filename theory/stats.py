@@ -83,3 +83,17 @@ def ci_summary(values) -> dict:
         "n": int(v.size),
         "values": v.tolist(),
     }
+
+
+def zero_crossing(x, y) -> float | None:
+    """The first x where the piecewise-linear curve y(x) crosses 0 going up (from y < 0 to
+    y >= 0), by linear interpolation; None where it never does (all above or all below 0, or
+    a NaN in the way). x increasing."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    for i in range(1, len(x)):
+        if not (np.isfinite(y[i - 1]) and np.isfinite(y[i])):
+            continue
+        if y[i - 1] < 0 <= y[i]:
+            return float(x[i - 1] + (x[i] - x[i - 1]) * (-y[i - 1]) / (y[i] - y[i - 1]))
+    return None

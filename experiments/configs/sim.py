@@ -13,7 +13,7 @@ import sim
 from experiments.configs.coerce import MAX_INT, override, parse_sets
 from experiments.errors import OptionError
 from sim import filters
-from sim.strategies import ALLOCATION_NAMES
+from sim.strategies import ALLOCATION_NAMES, CHECKED_LABELS
 from sim.strategies import PRESETS as STRATEGY_PRESETS
 from sim.types import check_range, default_theta
 
@@ -186,6 +186,7 @@ class SimConfig:
                 else self.label_budget
             ),
             theta=float(default_theta(self.beta)) if self.theta is None else self.theta,
+            filter_labels=self.filter_labels or self.strategy in CHECKED_LABELS,
         )
 
     # -- the objects the simulator takes ------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 
 from sim.lm import model as model_lib
 from sim.lm import task as task_lib
-from sim.lm.data import WRONG_KINDS
+from sim.lm.data import LABEL_KINDS
 from sim.lm.strategy import FILTERS, LABELERS, STRATEGIES
 from sim.types import check_range
 
@@ -68,12 +68,17 @@ class TestbedConfig:
     label_budget: int = 1024  # labels per round (B): 256 prompts x 4, below the hard set (~375)
     labels_per_prompt: int = 4  # m
     labeler: str = "stochastic"  # "adversarial" (C5), or "base": base-model samples (the paper)
-    # What a wrong weak label is (sim.lm.data.WRONG_KINDS): "random" (a random wrong answer of
-    # the right length, no signal), "shuffled" (another problem's right answer) or "near" (one
-    # carry mistake: partial signal). See the README for why "random" is the default.
+    # What a wrong weak label is (sim.lm.data.LABEL_KINDS): "random" (a random wrong answer of
+    # the right length, no signal), "shuffled" (another problem's right answer), "near" (one
+    # carry mistake: partial signal) or "abstain" (no label: the labeler is silent, the label
+    # still paid for). See the README for why "random" is the default.
     wrong_labels: str = "random"
-    wrong_spread: float = 0.0  # share of the wrong mass spread over all wrong candidates
-    filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
+    # Share of wrong labels that are fresh: 0, one wrong answer per prompt reused by every
+    # wrong label ("consistent"); 1, a new wrong answer of the kind for every label drawn.
+    wrong_spread: float = 0.0
+    # Pass the weak labels of every arm through the filter ("Boosting (A)"); the
+    # `boosting-checked` arm always does.
+    filter_labels: bool = False
     restart: bool = False  # fine-tune each round from the base model instead of the last one
     steps_per_round: int = 165  # fine-tuning steps per round (the paper: 330 of batch 64)
     batch_size: int = 64
@@ -85,6 +90,7 @@ class TestbedConfig:
         "filter-only",
         "weak-only",
         "boosting",
+        "boosting-checked",
         "boosting-uniform",
         "oracle",
     )
@@ -151,7 +157,7 @@ def validate(c: TestbedConfig) -> None:
         if getattr(c, name) is not None:
             check_range(name, getattr(c, name))
     _choice("labeler", c.labeler, LABELERS)
-    _choice("wrong_labels", c.wrong_labels, WRONG_KINDS)
+    _choice("wrong_labels", c.wrong_labels, LABEL_KINDS)
     check_range("wrong_spread", c.wrong_spread)
     _choice("filter", c.filter, FILTERS)
     for name in ("filter_labels", "restart"):
@@ -189,7 +195,7 @@ PRESETS: dict[str, TestbedConfig] = {
         labels_per_prompt=2,
         steps_per_round=10,
         batch_size=16,
-        strategies=("filter-only", "boosting"),
+        strategies=("filter-only", "boosting", "boosting-checked"),
         seeds=1,
         sample_chunk=256,
     ),

@@ -56,14 +56,30 @@ class Setup:
     base_metrics: dict  # the base model's held-out accuracy (round 0 of every run)
 
 
-def device_problems(p: task.Problems) -> RoundProblems:
+def device_problems(p: task.Problems, wrong_bank: np.ndarray | None = None) -> RoundProblems:
+    """The device arrays of a set; `wrong_bank` [N, K, W, La] (`sim.lm.data.wrong_bank`), or
+    the set's one stored wrong answer as a bank of one kind and one slot."""
+    bank = np.asarray(p.wrong)[:, None, None] if wrong_bank is None else wrong_bank
     return RoundProblems(
         prompts=jnp.asarray(p.prompts),
         answers=jnp.asarray(p.answers),
         digits=jnp.asarray(p.digits),
-        wrong=jnp.asarray(p.wrong),
+        wrong=jnp.asarray(bank),
         difficulty=jnp.asarray(p.difficulty),
     )
+
+
+def train_problems(config: TestbedConfig, p: task.Problems) -> RoundProblems:
+    """The training prompts with their wrong-answer bank: every kind, one consistent answer
+    and a fresh one for each label a prompt can get in the run (1 + m T slots)."""
+    kind = config.wrong_labels if config.wrong_labels in data.WRONG_KINDS else "random"
+    bank = data.wrong_bank(
+        p,
+        size=1 + config.labels_per_prompt * config.rounds,
+        kind=kind,
+        seed=config.data_seed,
+    )
+    return device_problems(p, bank)
 
 
 def make_data(config: TestbedConfig) -> dict[str, task.Problems]:
@@ -78,7 +94,8 @@ def make_data(config: TestbedConfig) -> dict[str, task.Problems]:
         },
         {"seed": config.seed_difficulty, "train": uniform, "test": uniform},
         max_digits=config.max_digits,
-        wrong_labels=config.wrong_labels,
+        # the stored wrong answer (slot 0 of the bank); "abstain" stores random ones, never used
+        wrong_labels=config.wrong_labels if config.wrong_labels in data.WRONG_KINDS else "random",
         seed=config.data_seed,
     )
 

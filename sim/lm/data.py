@@ -22,6 +22,9 @@ from sim.lm import task
 
 SETS = ("seed", "train", "test")
 WRONG_KINDS = ("near", "random", "shuffled")
+# What a weak labeler gives when it is wrong: an answer of a `WRONG_KINDS` kind, or nothing
+# ("abstain": silent, the label is still paid for: the limit of checking with a perfect verifier).
+LABEL_KINDS = (*WRONG_KINDS, "abstain")
 _PLENTY = 20
 
 
@@ -160,6 +163,32 @@ def make_sets(
         out[s] = task.problems_from(
             a, b, n, max_digits, wrong_sums(a, b, n, wrong_labels, rng_wrong)
         )
+    return out
+
+
+def wrong_bank(p: task.Problems, *, size: int, kind: str, seed: int) -> np.ndarray:
+    """Wrong answers for the weak labeler, per prompt and kind: [N, K, size, La] int32 tokens.
+
+    Kind index follows `WRONG_KINDS`. Slot 0 is the prompt's one consistent wrong answer: for
+    the set's own kind (`kind`, the config's `wrong_labels`) it is `p.wrong`, so a run with
+    `wrong_spread = 0` labels exactly as before; for the other kinds a draw of their own. Slots
+    1.. are fresh wrong answers of the same kind, drawn independently (a fresh label uses a new
+    slot; two slots can still hold the same sum where the kind has few candidates, e.g. 1-digit
+    random sums). Deterministic in `seed`.
+    """
+    if size < 1:
+        raise ValueError(f"size must be >= 1; got {size!r}")
+    n = np.asarray(p.difficulty).astype(np.int64)
+    la = p.answers.shape[1]
+    max_digits = la - 2
+    out = np.empty((len(n), len(WRONG_KINDS), size, la), np.int32)
+    for k, name in enumerate(WRONG_KINDS):
+        rng = np.random.default_rng((seed, 2, k))
+        for slot in range(size):
+            if slot == 0 and name == kind:
+                out[:, k, 0] = np.asarray(p.wrong)
+                continue
+            out[:, k, slot] = task.answer_tokens(wrong_sums(p.a, p.b, n, name, rng), max_digits)
     return out
 
 

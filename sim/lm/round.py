@@ -20,7 +20,8 @@ from sim.allocate import ALLOCATIONS, update_boost_weights
 from sim.filters import acceptance
 from sim.labelers import LABELERS
 from sim.lm import sample, train
-from sim.lm.task import verify
+from sim.lm.data import LABEL_KINDS
+from sim.lm.task import EOS, verify
 from sim.mixtures import global_weights
 from sim.modes import SAMPLED
 from sim.types import Array, Params, PromptStats, SimState, Task, filter_fpr
@@ -32,7 +33,9 @@ class RoundProblems(NamedTuple):
     prompts: Array  # [P, Lp] int32
     answers: Array  # [P, La] int32 reference answers
     digits: Array  # [P, D + 1] int32 digits of the sums
-    wrong: Array  # [P, La] int32 the wrong answer of each prompt (of the config's wrong kind)
+    # [P, K, W, La] int32 wrong answers per prompt and kind (`sim.lm.data.WRONG_KINDS`): slot 0
+    # the prompt's consistent one, slots 1.. fresh ones (`sim.lm.data.wrong_bank`)
+    wrong: Array
     difficulty: Array  # [P] int32
 
 
@@ -71,8 +74,9 @@ def label_slots(given: Array, kept: Array, m: int) -> tuple[Array, Array, Array]
     return idx, given_slot, given_slot & (j[None, :] - start < n_kept)
 
 
-def _shared_labels(label_fn, problems, task, params, n_labels, accuracy, keep, *, key, m):
-    """Labels from a shared labeler (`sim.labelers`): [P, m, La], given [P, m], kept [P, m]."""
+def _shared_labels(label_fn, problems, task, params, n_labels, accuracy, *, key, m):
+    """A shared labeler's choice per label slot (`sim.labelers`): candidate [P, m] (0 right,
+    1 wrong) and given [P, m]."""
     probs = jnp.stack([accuracy, 1.0 - accuracy], axis=-1)
     state = SimState(
         probs=probs,
@@ -81,11 +85,43 @@ def _shared_labels(label_fn, problems, task, params, n_labels, accuracy, keep, *
         labels_spent=jnp.zeros(()),
         round=jnp.zeros((), jnp.int32),
     )
+    keep = jnp.ones_like(probs)  # label checking is applied to the answers, below
     given, kept = label_fn(n_labels, state, task, params, keep, key=key, mode=SAMPLED, max_labels=m)
-    idx, given_slot, kept_slot = label_slots(given, kept, m)
-    cands = jnp.stack([problems.answers, problems.wrong], axis=1)  # [P, C, La]
-    labels = jnp.take_along_axis(cands, idx[..., None], axis=1)
-    return labels, given_slot, kept_slot
+    idx, given_slot, _ = label_slots(given, kept, m)
+    return idx, given_slot
+
+
+def wrong_answers(
+    problems: RoundProblems, kind: Array, spread: Array, round_index: Array, *, key, m: int
+) -> Array:
+    """The wrong answer each of a prompt's m label slots carries this round: [P, m, La].
+
+    `kind` indexes `sim.lm.data.WRONG_KINDS` (an index past them, "abstain", reads the last:
+    its labels are never kept). Each wrong label is fresh with probability `spread`
+    (`wrong_spread`), else the prompt's consistent answer (slot 0). Fresh answers of round r
+    take bank slots 1 + (r m + j) mod (W - 1), so no two labels of a run share a slot while
+    the bank lasts (`sim.lm.data.wrong_bank` sizes it 1 + m T).
+    """
+    p, n_kinds, w, _ = problems.wrong.shape
+    bank = jnp.take(problems.wrong, jnp.minimum(kind, n_kinds - 1), axis=1)  # [P, W, La]
+    if w == 1:
+        return jnp.broadcast_to(bank[:, :1], (p, m, bank.shape[-1]))
+    fresh = jax.random.uniform(key, (p, m)) < spread
+    slot = 1 + (round_index * m + jnp.arange(m, dtype=jnp.int32)) % (w - 1)
+    slot = jnp.where(fresh, slot[None, :], 0)
+    return jnp.take_along_axis(bank, slot[..., None], axis=1)
+
+
+def digit_accuracy(answers: Array, reference: Array) -> Array:
+    """Per-digit accuracy of answers against the reference answers [..., La] (the answer's
+    digits before its EOS): the share of the reference's digit positions where the answer has
+    the same token. [...]"""
+    is_eos = reference == EOS
+    length = jnp.argmax(is_eos, axis=-1)
+    pos = jax.lax.broadcasted_iota(length.dtype, reference.shape, reference.ndim - 1)
+    digit = pos < length[..., None]
+    right = jnp.sum(digit & (answers == reference), axis=-1)
+    return right / jnp.maximum(length, 1)
 
 
 # Allocations and mixtures a member may use: chosen per member by a traced index, so members
@@ -103,32 +139,35 @@ def replace_weights(n_synthetic: Array, n_labels: Array, alpha: Array) -> tuple[
 _MIXTURE_FNS = (replace_weights, global_weights)
 
 
+# A member's labeler (`sim.labelers.LABELERS` over each prompt's candidates, or "base":
+# samples of the base model) and what its wrong labels are (`sim.lm.data.LABEL_KINDS`).
+LABELER_NAMES = ("stochastic", "adversarial", "base")
+
+
 @dataclasses.dataclass(frozen=True)
 class LMStrategy:
     """The static part of a round on the transformer; hashable, so a static jit argument.
 
-    The allocation and the mixture are per member (`Roles`), traced; what is static is the
-    labeler (`labeler`: a name of `sim.labelers.LABELERS`; "base" draws from base-model samples)
-    and the shapes.
+    Roles are per member (`Roles`, traced); what is static is the shapes. (The base-model
+    samples of the "base" labeler are decoded by the caller, for the members that use it.)
     """
 
-    labeler: str = "stochastic"
     samples_per_prompt: int = 8  # k
     labels_per_prompt: int = 4  # m
-    filter_labels: bool = False
     restart: bool = False
     n_difficulties: int = 1  # D, for quality that varies with the number of digits (`ease`)
 
-    @property
-    def needs_base_samples(self) -> bool:
-        return self.labeler == "base"
-
 
 class Roles(NamedTuple):
-    """A member's traced roles: indices into `ALLOCATION_NAMES` and `MIXTURE_NAMES`."""
+    """A member's traced roles: indices into `ALLOCATION_NAMES`, `MIXTURE_NAMES`,
+    `LABELER_NAMES` and `sim.lm.data.LABEL_KINDS`, and whether its weak labels pass the filter
+    (checked labels, the paper's Boosting (A))."""
 
     allocation: Array  # [] int32
     mixture: Array  # [] int32
+    labeler: Array = 0  # [] int32
+    wrong_kind: Array = 0  # [] int32
+    check_labels: Array = False  # [] bool
 
 
 ROUND_METRICS = (
@@ -139,13 +178,21 @@ ROUND_METRICS = (
     "hard_fraction",
     "labels_round",
     "label_correct_rate",
+    "labels_kept",
+    "labelled_digit_accuracy",
+    "digit_accuracy_by_difficulty",
+    "wrong_label_digit_share",
+    "labelled_next_accepted",
     "train_examples",
     "train_loss",
 )
+# Round metrics with one value per difficulty ([D] per round), the rest are scalars.
+VECTOR_METRICS = ("test_accuracy_by_difficulty", "digit_accuracy_by_difficulty")
 
 METRIC_DOCS = {
     "test_accuracy": "greedy accuracy on the held-out prompts",
     "test_accuracy_by_difficulty": "the same per difficulty (number of digits), [D] per round",
+    "test_accuracy_sampled": "held-out accuracy of one sample at temperature 1 per prompt",
     "sample_accuracy": "share of this round's k samples per training prompt that are correct",
     "pass_at_k": "share of training prompts with at least one correct sample",
     "acceptance_rate": "accepted samples / drawn samples",
@@ -153,7 +200,17 @@ METRIC_DOCS = {
     "hard_fraction": "share of training prompts with no accepted sample (the hard set P-)",
     "labels_round": "weak labels given this round",
     "labels_spent": "weak labels given so far",
-    "label_correct_rate": "share of this round's labels that are correct (NaN if none)",
+    "label_correct_rate": "share of this round's labels that are correct (NaN if none); an "
+    "abstaining labeler's silences count as labels (they are paid for)",
+    "labels_kept": "weak labels that entered training (checked labels: those the filter kept)",
+    "labelled_digit_accuracy": "per-digit accuracy of this round's samples on the prompts that "
+    "get labels (a_H of the token-level theory, C8); NaN if none",
+    "digit_accuracy_by_difficulty": "per-digit accuracy of this round's samples, per "
+    "difficulty, [D] per round",
+    "wrong_label_digit_share": "rho: share of right digits in the wrong labels given (NaN if "
+    "none, e.g. an abstaining labeler)",
+    "labelled_next_accepted": "share of the prompts labelled in the previous round that get an "
+    "accepted sample this round (NaN in round 1 or if none were labelled)",
     "train_examples": "examples with positive weight in this round's training set",
     "train_loss": "mean weighted training loss over this round's steps",
 }
@@ -177,18 +234,24 @@ def curate(
     *,
     key,
     strategy: LMStrategy,
-) -> tuple[train.TrainData, Array, dict[str, Array]]:
+    round_index: Array = 0,
+    labelled_before: Array | None = None,
+) -> tuple[train.TrainData, Array, dict[str, Array], Array]:
     """Filter, allocate, label and mix: this round's weighted training set (one member).
 
     Args:
       samples: [P, k, La] the model's answers to the training prompts.
-      params: the shared `Params` (beta, filter_tpr, filter_fpr, alpha, theta, label_budget...).
-      roles: the member's allocation and mixture.
+      params: the shared `Params` (beta, filter_tpr, filter_fpr, alpha, theta, label_budget,
+        wrong_spread...).
+      roles: the member's allocation, mixture, labeler, kind of wrong label, label checking.
       boost_weights: [P] boosting weights (boost-weights allocation).
       pool: [P, m, La] base-model samples for the `base` labeler (ignored by the others).
+      round_index: rounds completed before this one (picks fresh wrong answers).
+      labelled_before: [P] bool, the prompts labelled in the previous round (None: none).
 
     Returns:
-      (training data [P * (k + m)] examples, the updated boosting weights [P], metrics).
+      (training data [P * (k + m)] examples, the updated boosting weights [P], metrics, the
+      prompts labelled this round [P] bool).
     """
     k_filter, k_alloc, k_label, k_label_filter = jax.random.split(key, 4)
     p, k, _ = samples.shape
@@ -216,33 +279,39 @@ def curate(
     options = [ALLOCATIONS[name](stats, params, **alloc) for name in ALLOCATION_NAMES]
     n_labels = jnp.select([roles.allocation == i for i in range(len(options))], options)
 
-    # label: the shared labelers, over each prompt's candidate answers
-    if strategy.labeler == "base":
-        labels = pool
-        given = jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None]  # [P, m]
-        label_correct = verify(labels, problems.digits[:, None])
-        kept_labels = given
-        if strategy.filter_labels:
-            label_accept = acceptance(label_correct, params.filter_tpr, fpr)
-            kept_labels = given & (jax.random.uniform(k_label_filter, (p, m)) < label_accept)
-    else:
-        keep = (
-            acceptance(task.correct, params.filter_tpr, fpr).astype(jnp.float32)
-            if strategy.filter_labels
-            else jnp.ones((p, N_CANDIDATES), jnp.float32)
-        )
-        labels, given, kept_labels = _shared_labels(
-            LABELERS[strategy.labeler],
-            problems,
-            task,
-            params,
-            n_labels,
-            jnp.mean(correct, axis=-1, dtype=jnp.float32),
-            keep,
-            key=k_label,
-            m=m,
-        )
-        label_correct = verify(labels, problems.digits[:, None])
+    # label: the shared labelers choose right or wrong per label slot over each prompt's two
+    # candidates; the wrong ones carry an answer of the member's kind (consistent or fresh);
+    # the base labeler's labels are base-model samples
+    accuracy = jnp.mean(correct, axis=-1, dtype=jnp.float32)
+    shared = [
+        _shared_labels(LABELERS[name], problems, task, params, n_labels, accuracy, key=k_label, m=m)
+        for name in LABELER_NAMES[:-1]
+    ]
+    which = [roles.labeler == i for i in range(len(shared))]
+    idx = jnp.select(which, [s[0] for s in shared])
+    given_shared = jnp.select(which, [s[1] for s in shared])
+    wrong = wrong_answers(
+        problems,
+        roles.wrong_kind,
+        params.wrong_spread,
+        round_index,
+        key=jax.random.fold_in(k_label_filter, 1),
+        m=m,
+    )
+    from_shared = jnp.where((idx == 0)[..., None], problems.answers[:, None], wrong)
+    is_base = roles.labeler == len(LABELER_NAMES) - 1
+    labels = jnp.where(is_base, pool, from_shared)  # [P, m, La]
+    asked = jnp.where(
+        is_base, jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None], given_shared
+    )  # [P, m]: labels paid for
+    label_correct = verify(labels, problems.digits[:, None])
+    # an abstaining labeler is silent where it would be wrong (still paid for)
+    abstain = roles.wrong_kind == LABEL_KINDS.index("abstain")
+    given = asked & (label_correct | ~abstain)
+    # checked labels pass the same (c, d) filter as the samples: one coin per label
+    label_accept = acceptance(label_correct, params.filter_tpr, fpr)
+    passed = jax.random.uniform(k_label_filter, (p, m)) < label_accept
+    kept_labels = given & (passed | ~roles.check_labels)
 
     # mix: per-example weights, so alpha is the weak data's share as in the paper
     n_s = jnp.sum(accepted, dtype=jnp.float32)
@@ -263,24 +332,76 @@ def curate(
         ).astype(jnp.float32),
     )
 
+    metrics = _curate_metrics(
+        problems,
+        samples,
+        correct,
+        accepted,
+        stats,
+        labels,
+        asked,
+        given,
+        kept_labels,
+        label_correct,
+        labelled_before,
+        n_difficulties=strategy.n_difficulties,
+    )
+    metrics["train_examples"] = jnp.sum(data.weights > 0).astype(jnp.float32)
+    boost = update_boost_weights(boost_weights, stats.p_hard, params.theta)
+    return data, boost, metrics, jnp.any(asked, axis=-1)
+
+
+def _mean_where(x: Array, mask: Array) -> Array:
+    """Mean of x over mask; NaN where the mask is empty."""
+    n = jnp.sum(mask)
+    return jnp.where(n > 0, jnp.sum(jnp.where(mask, x, 0.0)) / jnp.maximum(n, 1), jnp.nan)
+
+
+def _curate_metrics(
+    problems,
+    samples,
+    correct,
+    accepted,
+    stats,
+    labels,
+    asked,
+    given,
+    kept_labels,
+    label_correct,
+    labelled_before,
+    *,
+    n_difficulties: int,
+) -> dict[str, Array]:
+    """The round's metrics (`METRIC_DOCS`) from its samples and labels."""
     wrong = ~correct
-    n_given = jnp.sum(given)
-    metrics = {
+    n_asked = jnp.sum(asked)
+    labelled = jnp.any(asked, axis=-1)  # [P]
+    sample_digits = digit_accuracy(samples, problems.answers[:, None])  # [P, k]
+    label_digits = digit_accuracy(labels, problems.answers[:, None])  # [P, m]
+    onehot = problems.difficulty[:, None] == jnp.arange(1, n_difficulties + 1)[None, :]  # [P, D]
+    per_prompt = jnp.mean(sample_digits, axis=-1)
+    by_difficulty = jnp.sum(onehot * per_prompt[:, None], axis=0) / jnp.maximum(
+        jnp.sum(onehot, axis=0), 1
+    )
+    got_accepted = jnp.any(accepted, axis=-1)
+    if labelled_before is None:
+        next_accepted = jnp.full((), jnp.nan)
+    else:
+        next_accepted = _mean_where(got_accepted.astype(jnp.float32), labelled_before)
+    return {
         "sample_accuracy": jnp.mean(correct),
         "pass_at_k": jnp.mean(jnp.any(correct, axis=-1)),
         "acceptance_rate": jnp.mean(accepted),
-        "false_positive_rate": jnp.where(
-            jnp.any(wrong), jnp.sum(accepted & wrong) / jnp.maximum(jnp.sum(wrong), 1), jnp.nan
-        ),
+        "false_positive_rate": _mean_where(accepted.astype(jnp.float32), wrong),
         "hard_fraction": jnp.mean(stats.p_hard),
-        "labels_round": n_given.astype(jnp.float32),
-        "label_correct_rate": jnp.where(
-            n_given > 0, jnp.sum(given & label_correct) / jnp.maximum(n_given, 1), jnp.nan
-        ),
-        "train_examples": jnp.sum(data.weights > 0).astype(jnp.float32),
+        "labels_round": n_asked.astype(jnp.float32),
+        "label_correct_rate": _mean_where(label_correct.astype(jnp.float32), asked),
+        "labels_kept": jnp.sum(kept_labels).astype(jnp.float32),
+        "labelled_digit_accuracy": _mean_where(per_prompt, labelled),
+        "digit_accuracy_by_difficulty": by_difficulty,
+        "wrong_label_digit_share": _mean_where(label_digits, given & ~label_correct),
+        "labelled_next_accepted": next_accepted,
     }
-    boost = update_boost_weights(boost_weights, stats.p_hard, params.theta)
-    return data, boost, metrics
 
 
 def evaluate(
@@ -290,18 +411,28 @@ def evaluate(
     *,
     n_difficulties: int,
     chunk: int = 4096,
+    key=None,
+    temperature=1.0,
 ) -> dict[str, Array]:
-    """Held-out greedy accuracy, overall and per difficulty 1..n_difficulties ([D])."""
+    """Held-out greedy accuracy, overall and per difficulty 1..n_difficulties ([D]); with a
+    `key`, also the accuracy of one sample per prompt at `temperature` (`test_accuracy_sampled`).
+    """
+    decode = dict(answer_len=problems.answers.shape[-1], chunk=chunk)
     answers = sample.generate(
         graphdef,
         params,
         problems.prompts,
         key=jax.random.key(0),  # unused by greedy decoding
-        answer_len=problems.answers.shape[-1],
         greedy=True,
-        chunk=chunk,
+        **decode,
     )
     correct = verify(answers, problems.digits)
     onehot = problems.difficulty[:, None] == jnp.arange(1, n_difficulties + 1)[None, :]
     per = jnp.sum(onehot & correct[:, None], axis=0) / jnp.maximum(jnp.sum(onehot, axis=0), 1)
-    return {"test_accuracy": jnp.mean(correct), "test_accuracy_by_difficulty": per}
+    out = {"test_accuracy": jnp.mean(correct), "test_accuracy_by_difficulty": per}
+    if key is not None:
+        drawn = sample.generate(
+            graphdef, params, problems.prompts, key=key, temperature=temperature, **decode
+        )
+        out["test_accuracy_sampled"] = jnp.mean(verify(drawn, problems.digits))
+    return out

@@ -16,7 +16,15 @@ import numpy as np
 
 from sim.lm import sample, train
 from sim.lm.base import Setup, TestbedConfig, chunk_size
-from sim.lm.round import ROUND_METRICS, LMStrategy, Roles, curate, evaluate
+from sim.lm.round import (
+    LABELER_NAMES,
+    ROUND_METRICS,
+    VECTOR_METRICS,
+    LMStrategy,
+    Roles,
+    curate,
+    evaluate,
+)
 from sim.types import Array, Params
 
 
@@ -28,6 +36,7 @@ class RunState(NamedTuple):
     labels_spent: Array  # [] float32 weak labels given so far
     key: Array  # [2] uint32 raw PRNG key data (raw, so a checkpoint can store it)
     round: Array  # [] int32 rounds completed
+    labelled: Array  # [P] bool prompts labelled in the last round (`labelled_next_accepted`)
 
 
 def finetune_opt(config: TestbedConfig) -> train.OptConfig:
@@ -46,17 +55,47 @@ def init_run_state(setup: Setup, seeds) -> RunState:
         labels_spent=jnp.zeros((n,), jnp.float32),
         key=jnp.stack([jax.random.key_data(jax.random.key(int(s))) for s in seeds]),
         round=jnp.zeros((n,), jnp.int32),
+        labelled=jnp.zeros((n, p), bool),
     )
 
 
-def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, state: RunState):
+def _round_keys(state: RunState):
+    """(next round's key, sampling, base-model pool, curation, training) of one member."""
+    return jax.random.split(jax.random.wrap_key_data(state.key), 5)
+
+
+def base_pool(setup: Setup, strategy: LMStrategy, state: RunState, members) -> Array:
+    """m base-model samples per training prompt for the `members` (indices) whose labeler is
+    "base", zeros for the others: [N, P, m, La]. Decoded only for those members."""
+    n = state.round.shape[0]
+    p, la = setup.train.answers.shape
+    m = strategy.labels_per_prompt
+    pool = jnp.zeros((n, p, m, la), jnp.int32)
+    if len(members) == 0:
+        return pool
+    idx = jnp.asarray(members, jnp.int32)
+    keys = jax.vmap(lambda s: _round_keys(s)[2])(jax.tree.map(lambda x: x[idx], state))
+    drawn = jax.vmap(
+        lambda key: sample.generate(
+            setup.graphdef,
+            setup.base_params,
+            setup.train.prompts,
+            key=key,
+            repeats=m,
+            answer_len=la,
+            temperature=setup.config.temperature,
+            chunk=setup.config.sample_chunk,
+        ).reshape(p, m, la)
+    )(keys)
+    return pool.at[idx].set(drawn)
+
+
+def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, state, pool):
     """One member: sample k answers per training prompt, then filter, allocate, label, mix."""
     config = setup.config
-    key, k_sample, k_pool, k_curate, k_train = jax.random.split(
-        jax.random.wrap_key_data(state.key), 5
-    )
+    key, k_sample, _, k_curate, k_train = _round_keys(state)
     p, la = setup.train.answers.shape
-    k, m = strategy.samples_per_prompt, strategy.labels_per_prompt
+    k = strategy.samples_per_prompt
     model = dict(answer_len=la, temperature=config.temperature, chunk=config.sample_chunk)
     samples = sample.generate(
         setup.graphdef,
@@ -66,18 +105,7 @@ def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, stat
         repeats=k,
         **model,
     ).reshape(p, k, la)
-    if strategy.needs_base_samples:
-        pool = sample.generate(
-            setup.graphdef,
-            setup.base_params,
-            setup.train.prompts,
-            key=k_pool,
-            repeats=m,
-            **model,
-        ).reshape(p, m, la)
-    else:
-        pool = jnp.zeros((p, m, la), jnp.int32)
-    data, boost, metrics = curate(
+    data, boost, metrics, labelled = curate(
         samples,
         setup.train,
         params,
@@ -86,8 +114,16 @@ def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, stat
         pool,
         key=k_curate,
         strategy=strategy,
+        round_index=state.round,
+        labelled_before=state.labelled,
     )
-    return data, boost, metrics, jax.random.key_data(k_train), jax.random.key_data(key)
+    return data, boost, metrics, labelled, jax.random.key_data(k_train), jax.random.key_data(key)
+
+
+def eval_key(k_train: Array) -> Array:
+    """The key of a round's sampled held-out evaluation, from the round's training key (a
+    stream training never uses: it folds in chunk indices 0, 1, ...)."""
+    return jax.random.fold_in(jax.random.wrap_key_data(k_train), 2**31 - 1)
 
 
 def run_round(
@@ -109,9 +145,11 @@ def run_round(
       The new state and this round's metrics, each [N, ...] (see `sim.lm.round.METRIC_DOCS`).
     """
     config = setup.config
-    data, boost, metrics, k_train, key = jax.vmap(
+    base_members = np.flatnonzero(np.asarray(roles.labeler) == LABELER_NAMES.index("base"))
+    pool = base_pool(setup, strategy, state, base_members)
+    data, boost, metrics, labelled, k_train, key = jax.vmap(
         functools.partial(_generate_and_curate, setup, strategy)
-    )(params, roles, state)
+    )(params, roles, state, pool)
 
     # fit: continue from this round's model (the paper), or restart from the base model
     opt = finetune_opt(config)
@@ -146,27 +184,38 @@ def run_round(
 
     metrics.update(
         jax.vmap(
-            lambda params: evaluate(
+            lambda params, k: evaluate(
                 setup.graphdef,
                 params,
                 setup.test,
                 n_difficulties=config.max_digits,
                 chunk=config.sample_chunk,
+                key=eval_key(k),
+                temperature=config.temperature,
             )
-        )(ts.params)
+        )(ts.params, k_train)
     )
     spent = state.labels_spent + metrics["labels_round"]
     metrics["labels_spent"] = spent
     new = RunState(
-        train=ts, boost_weights=boost, labels_spent=spent, key=key, round=state.round + 1
+        train=ts,
+        boost_weights=boost,
+        labels_spent=spent,
+        key=key,
+        round=state.round + 1,
+        labelled=labelled,
     )
     return new, {name: np.asarray(v) for name, v in metrics.items()}
 
 
 def initial_metrics(setup: Setup) -> dict[str, np.ndarray]:
     """Round 0: the base model's held-out accuracy; round quantities NaN, no labels."""
-    metrics = {name: np.asarray(np.nan, np.float32) for name in ROUND_METRICS}
+    d = setup.config.max_digits
+    metrics = {
+        name: np.full((d,) if name in VECTOR_METRICS else (), np.nan, np.float32)
+        for name in ROUND_METRICS
+    }
     metrics.update(setup.base_metrics)
-    metrics["labels_round"] = np.zeros((), np.float32)
-    metrics["labels_spent"] = np.zeros((), np.float32)
+    for name in ("labels_round", "labels_kept", "labels_spent"):
+        metrics[name] = np.zeros((), np.float32)
     return metrics

@@ -6,23 +6,28 @@ import jax.numpy as jnp
 
 from sim import filters
 from sim.lm.base import TestbedConfig
-from sim.lm.round import ALLOCATION_NAMES, MIXTURE_NAMES, LMStrategy, Roles
+from sim.lm.data import LABEL_KINDS
+from sim.lm.round import ALLOCATION_NAMES, LABELER_NAMES, MIXTURE_NAMES, LMStrategy, Roles
+from sim.strategies import CHECKED_LABELS
 from sim.strategies import PRESETS as SIM_PRESETS
 from sim.types import Params, make_params
 
 # The strategies of framework §4 that the transformer runs: the same (filter, allocation,
 # mixture) triples as the simulator's presets, so a row means the same thing in both backends;
 # plus `oracle`, boosting with a perfect labeler (beta = 1): what a perfect label buys.
+# `boosting` trains on its weak labels unchecked (the theory's C3 arm); `boosting-checked`
+# passes them through the filter first (the paper's Boosting (A)).
 STRATEGIES = (
     "do-nothing",
     "filter-only",
     "weak-only",
     "boosting",
+    "boosting-checked",
     "boosting-uniform",
     "boosting-weights",
     "oracle",
 )
-LABELERS = ("stochastic", "adversarial", "base")
+LABELERS = LABELER_NAMES
 FILTERS = ("gamma", "general", "perfect")
 
 
@@ -48,10 +53,8 @@ def strategy_roles(name: str) -> dict[str, str]:
 def static_strategy(config: TestbedConfig) -> LMStrategy:
     """The round's static part: one per config, shared by every member of the population."""
     return LMStrategy(
-        labeler=config.labeler,
         samples_per_prompt=config.samples_per_prompt,
         labels_per_prompt=config.labels_per_prompt,
-        filter_labels=config.filter_labels,
         restart=config.restart,
         n_difficulties=config.max_digits,
     )
@@ -60,6 +63,8 @@ def static_strategy(config: TestbedConfig) -> LMStrategy:
 def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
     """A strategy's traced hyper-parameters and roles (stacked over a population's members)."""
     roles = strategy_roles(name)
+    _choice("labeler", config.labeler, LABELER_NAMES)
+    _choice("wrong_labels", config.wrong_labels, LABEL_KINDS)
     # A strategy that filters uses the config's filter: gamma-noisy (c = 1, d = gamma) by
     # default, or a general (c, d) filter, or the perfect verifier.
     filt = config.filter if roles["filter"] == "gamma" else roles["filter"]
@@ -80,4 +85,11 @@ def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
     return params, Roles(
         allocation=jnp.asarray(ALLOCATION_NAMES.index(roles["allocation"]), jnp.int32),
         mixture=jnp.asarray(MIXTURE_NAMES.index(roles["mixture"]), jnp.int32),
+        # the oracle's labels are right everywhere, whatever the config's labeler
+        labeler=jnp.asarray(
+            0 if name == "oracle" else LABELER_NAMES.index(config.labeler), jnp.int32
+        ),
+        wrong_kind=jnp.asarray(LABEL_KINDS.index(config.wrong_labels), jnp.int32),
+        # `filter_labels` checks the labels of every arm that asks for them
+        check_labels=jnp.asarray(config.filter_labels or name in CHECKED_LABELS),
     )

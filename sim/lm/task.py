@@ -70,7 +70,7 @@ def _operand(rng: np.random.Generator, n: np.ndarray) -> np.ndarray:
     return rng.integers(lo, 10**n)
 
 
-def _answer_tokens(value: np.ndarray, max_digits: int) -> np.ndarray:
+def answer_tokens(value: np.ndarray, max_digits: int) -> np.ndarray:
     """Reversed digits of `value` without high-order zeros, EOS, PAD: [N, La]."""
     la = answer_len(max_digits)
     out = np.full((value.shape[0], la), PAD, np.int32)
@@ -124,9 +124,9 @@ def problems_from(a, b, difficulty, max_digits: int, wrong) -> Problems:
     digits = (total[:, None] // 10 ** np.arange(max_digits + 1)) % 10
     return Problems(
         prompts=prompts,
-        answers=_answer_tokens(total, max_digits),
+        answers=answer_tokens(total, max_digits),
         digits=digits.astype(np.int32),
-        wrong=_answer_tokens(np.asarray(wrong, np.int64), max_digits),
+        wrong=answer_tokens(np.asarray(wrong, np.int64), max_digits),
         difficulty=np.asarray(difficulty).astype(np.int32),
         a=a,
         b=b,
