@@ -121,7 +121,7 @@ def digit_accuracy(answers: Array, reference: Array) -> Array:
     pos = jax.lax.broadcasted_iota(length.dtype, reference.shape, reference.ndim - 1)
     digit = pos < length[..., None]
     right = jnp.sum(digit & (answers == reference), axis=-1)
-    return right / jnp.maximum(length, 1)
+    return right.astype(jnp.float32) / jnp.maximum(length, 1).astype(jnp.float32)
 
 
 # Allocations and mixtures a member may use: chosen per member by a traced index, so members
@@ -256,6 +256,9 @@ def curate(
     k_filter, k_alloc, k_label, k_label_filter = jax.random.split(key, 4)
     p, k, _ = samples.shape
     m = strategy.labels_per_prompt
+    labeler = jnp.asarray(roles.labeler, jnp.int32)
+    wrong_kind = jnp.asarray(roles.wrong_kind, jnp.int32)
+    check_labels = jnp.asarray(roles.check_labels, bool)
     task = candidate_task(problems, strategy.n_difficulties)
     fpr = filter_fpr(task, params)  # [P]: d(x), gamma_hard by the number of digits
 
@@ -287,31 +290,31 @@ def curate(
         _shared_labels(LABELERS[name], problems, task, params, n_labels, accuracy, key=k_label, m=m)
         for name in LABELER_NAMES[:-1]
     ]
-    which = [roles.labeler == i for i in range(len(shared))]
+    which = [labeler == i for i in range(len(shared))]
     idx = jnp.select(which, [s[0] for s in shared])
-    given_shared = jnp.select(which, [s[1] for s in shared])
+    given_shared = jnp.select(which, [s[1] for s in shared], default=False)
     wrong = wrong_answers(
         problems,
-        roles.wrong_kind,
+        wrong_kind,
         params.wrong_spread,
         round_index,
         key=jax.random.fold_in(k_label_filter, 1),
         m=m,
     )
     from_shared = jnp.where((idx == 0)[..., None], problems.answers[:, None], wrong)
-    is_base = roles.labeler == len(LABELER_NAMES) - 1
+    is_base = labeler == len(LABELER_NAMES) - 1
     labels = jnp.where(is_base, pool, from_shared)  # [P, m, La]
     asked = jnp.where(
         is_base, jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None], given_shared
     )  # [P, m]: labels paid for
     label_correct = verify(labels, problems.digits[:, None])
     # an abstaining labeler is silent where it would be wrong (still paid for)
-    abstain = roles.wrong_kind == LABEL_KINDS.index("abstain")
+    abstain = wrong_kind == LABEL_KINDS.index("abstain")
     given = asked & (label_correct | ~abstain)
     # checked labels pass the same (c, d) filter as the samples: one coin per label
     label_accept = acceptance(label_correct, params.filter_tpr, fpr)
     passed = jax.random.uniform(k_label_filter, (p, m)) < label_accept
-    kept_labels = given & (passed | ~roles.check_labels)
+    kept_labels = given & (passed | ~check_labels)
 
     # mix: per-example weights, so alpha is the weak data's share as in the paper
     n_s = jnp.sum(accepted, dtype=jnp.float32)
@@ -353,8 +356,9 @@ def curate(
 
 def _mean_where(x: Array, mask: Array) -> Array:
     """Mean of x over mask; NaN where the mask is empty."""
-    n = jnp.sum(mask)
-    return jnp.where(n > 0, jnp.sum(jnp.where(mask, x, 0.0)) / jnp.maximum(n, 1), jnp.nan)
+    n = jnp.sum(mask).astype(jnp.float32)
+    total = jnp.sum(jnp.where(mask, x, 0.0)).astype(jnp.float32)
+    return jnp.where(n > 0, total / jnp.maximum(n, 1.0), jnp.nan)
 
 
 def _curate_metrics(
@@ -380,9 +384,8 @@ def _curate_metrics(
     label_digits = digit_accuracy(labels, problems.answers[:, None])  # [P, m]
     onehot = problems.difficulty[:, None] == jnp.arange(1, n_difficulties + 1)[None, :]  # [P, D]
     per_prompt = jnp.mean(sample_digits, axis=-1)
-    by_difficulty = jnp.sum(onehot * per_prompt[:, None], axis=0) / jnp.maximum(
-        jnp.sum(onehot, axis=0), 1
-    )
+    n_by_difficulty = jnp.maximum(jnp.sum(onehot, axis=0), 1).astype(jnp.float32)
+    by_difficulty = jnp.sum(jnp.where(onehot, per_prompt[:, None], 0.0), axis=0) / n_by_difficulty
     got_accepted = jnp.any(accepted, axis=-1)
     if labelled_before is None:
         next_accepted = jnp.full((), jnp.nan)

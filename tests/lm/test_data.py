@@ -91,12 +91,12 @@ def test_oracle_labels_are_always_right():
     )
     problems = device_problems(sets["train"])
     k, m, la = 4, 3, task.answer_len(3)
-    samples = jnp.broadcast_to(problems.wrong[:, None], (64, k, la))  # every sample wrong
+    samples = jnp.broadcast_to(problems.wrong[:, 0, 0][:, None], (64, k, la))  # every sample wrong
     strategy = round_lib.LMStrategy(samples_per_prompt=k, labels_per_prompt=m)
     roles = round_lib.Roles(allocation=jnp.asarray(1, jnp.int32), mixture=jnp.asarray(1, jnp.int32))
     params = make_params(beta=1.0, filter_fpr=0.0, label_budget=64 * m)
     for key in range(5):
-        _, _, metrics = round_lib.curate(
+        _, _, metrics, _ = round_lib.curate(
             samples,
             problems,
             params,

@@ -32,24 +32,31 @@ def _samples(problems, right_prob: np.ndarray, seed=0):
     rng = np.random.default_rng(seed)
     right = rng.random((P, K)) < right_prob[:, None]
     ans = np.where(
-        right[..., None], np.asarray(problems.answers)[:, None], np.asarray(problems.wrong)[:, None]
+        right[..., None],
+        np.asarray(problems.answers)[:, None],
+        np.asarray(problems.wrong)[:, 0, 0][:, None],
     )
     return jnp.asarray(ans), right
 
 
 def _strategy(allocation="focused", mixture="global", labeler="stochastic", **kw):
     """(static strategy, traced roles) of one member."""
-    strategy = round_lib.LMStrategy(
-        labeler=labeler, samples_per_prompt=K, labels_per_prompt=M, **kw
-    )
+    strategy = round_lib.LMStrategy(samples_per_prompt=K, labels_per_prompt=M)
     roles = round_lib.Roles(
         allocation=jnp.asarray(round_lib.ALLOCATION_NAMES.index(allocation), jnp.int32),
         mixture=jnp.asarray(round_lib.MIXTURE_NAMES.index(mixture), jnp.int32),
+        labeler=jnp.asarray(round_lib.LABELER_NAMES.index(labeler), jnp.int32),
+        **kw,
     )
     return strategy, roles
 
 
 def _curate(problems, samples, params, strategy, key=0, pool=None):
+    """(training data, boosting weights, metrics) of one member's curation."""
+    return _curate_all(problems, samples, params, strategy, key=key, pool=pool)[:3]
+
+
+def _curate_all(problems, samples, params, strategy, key=0, pool=None, **kw):
     strategy, roles = strategy
     return round_lib.curate(
         samples,
@@ -60,6 +67,7 @@ def _curate(problems, samples, params, strategy, key=0, pool=None):
         jnp.zeros((P, M, task.answer_len(D)), jnp.int32) if pool is None else pool,
         key=jax.random.key(key),
         strategy=strategy,
+        **kw,
     )
 
 
@@ -178,7 +186,6 @@ def test_base_model_labeler_returns_its_pool(problems):
     samples, right = _samples(problems, np.where(np.arange(P) < 20, 1.0, 0.0))
     pool = jnp.asarray(np.random.default_rng(1).integers(0, 13, (P, M, task.answer_len(D))))
     strategy = _strategy("focused", labeler="base")
-    assert strategy[0].needs_base_samples
     params = make_params(filter_fpr=0.0, label_budget=P * M)
     data, _, _ = _curate(problems, samples, params, strategy, pool=pool)
     seq = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)
