@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="the experiments and their presets").set_defaults(fn=_cmd_list)
-    sub.add_parser("claims", help="the claims C1-C7: functions, tests, figures").set_defaults(
+    sub.add_parser("claims", help="the claims C1-C8: functions, tests, figures").set_defaults(
         fn=_cmd_claims
     )
 

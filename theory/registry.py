@@ -1,4 +1,5 @@
-"""The claim registry: each claim of docs/framework.md §5 with its functions, tests and figure."""
+"""The claim registry: each claim of docs/framework.md §5 and §9 with its functions, tests and
+figure."""
 
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ class Claim:
 _CF = "theory.closed_forms."
 _DF = "theory.difficulty."  # §8: the same claims per prompt, quality depending on difficulty
 _CAL = "theory.calibration."
+_TK = "theory.tokens."
 _T_CF = "tests/theory/test_closed_forms.py::"
 _T_DF = "tests/theory/test_difficulty.py::"
 _T_CAL = "tests/theory/test_calibration.py::"
+_T_TK = "tests/theory/test_tokens.py::"
 _T_SIM = "tests/sim/test_claims.py::"
 _T_PROP = "tests/sim/test_properties.py::"
 
@@ -162,6 +165,56 @@ CLAIMS: tuple[Claim, ...] = (
             _T_PROP + "test_c7_property",
         ),
         "fig2, fig5",
+    ),
+    Claim(
+        "C8",
+        "Weak labels at the level of tokens",
+        "Answers of L tokens, gamma-noisy whole-answer filter, a label right as a whole w.p. beta "
+        "and a wrong label right at position l w.p. rho_l, so q_l = beta + (1-beta) rho_l. "
+        "Factored learner, replace mixture: eps_l' = gamma eps_l + (1-gamma)(1-q_l)(1-A), "
+        "A = prod a_l. a = 1 attracts every start (rate gamma + (1-gamma) sum(1-q_l)) iff "
+        "(1-beta) sum_l (1-rho_l) < 1 (uniform: q > 1 - 1/L); otherwise every start < 1 goes to "
+        "the interior point 1 - E* = prod(1 - (1-q_l) E*), independent of gamma. Checked labels: "
+        "gamma (1-beta) sum(1-rho_l) < 1. On a hard prompt labels help iff beta > "
+        "(s - rho)/(1 - rho) (checked: gamma (s-rho)/((1-s) + gamma (s-rho))). A strong learner "
+        "follows C3 whatever rho.",
+        (
+            _TK + "label_token_accuracy",
+            _TK + "checked_labels",
+            _TK + "whole_answer",
+            _TK + "accepted_token_accuracy",
+            _TK + "replace_update",
+            _TK + "wrong_tokens_per_label",
+            _TK + "converges_to_one",
+            _TK + "threshold_q",
+            _TK + "contraction_rate",
+            _TK + "interior_error",
+            _TK + "fixed_point_positions",
+            _TK + "fixed_point",
+            _TK + "population_update",
+            _TK + "global_update",
+            _TK + "pooled_update",
+            _TK + "break_even_beta",
+            _TK + "break_even_beta_checked",
+            _TK + "break_even_beta_whole",
+        ),
+        (
+            _T_TK + "test_replace_update_matches_enumeration",
+            _T_TK + "test_strong_learner_is_c3_whatever_rho",
+            _T_TK + "test_l1_is_c3",
+            _T_TK + "test_issue_numbers_and_uniform_fixed_point_equation",
+            _T_TK + "test_threshold_crossed_both_ways",
+            _T_TK + "test_exact_threshold_converges_like_one_over_t",
+            _T_TK + "test_limit_is_the_fixed_point",
+            _T_TK + "test_one_slip_near_miss_converges_for_any_beta_random_needs_more",
+            _T_TK + "test_population_and_pooled_match_enumeration",
+            _T_TK + "test_global_update_is_the_homogeneous_population",
+            _T_TK + "test_pooling_at_tau_one_makes_one_table_per_class",
+            _T_TK + "test_wrong_labels_on_hard_prompts_lower_easy_prompts_when_shared",
+            _T_TK + "test_break_even_beta_sets_the_sign_of_the_labels_effect",
+            _T_TK + "test_break_even_beta_whole",
+        ),
+        "fig12",
     ),
 )
 
