@@ -155,15 +155,15 @@ def run_population(
       {arm: {metric: [seeds, T + 1, ...]}} (fewer rounds if stopped by `stop_after_round`).
     """
     out_dir = Path(out_dir)
+    for m in members:
+        for name, _ in m.changes:
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"a member may not set {name!r}; it may set {list(MEMBER_FIELDS)}")
     setup, sets = make_setup(config, out_dir, progress=progress, base_dir=base_dir)
     rundir.atomic_write_json(
         out_dir / PROBLEMS_FILE,
         {s: data.prompt_strings(sets[s]) for s in ("train", "test", "seed")},
     )
-    for m in members:
-        for name, _ in m.changes:
-            if name not in MEMBER_FIELDS:
-                raise ValueError(f"a member may not set {name!r}; it may set {list(MEMBER_FIELDS)}")
     configs = [replace(config, **dict(m.changes)) for m in members]
     per = [member(c, m.strategy) for c, m in zip(configs, members, strict=True)]
     params, roles = _stack([p for p, _ in per]), _stack([r for _, r in per])

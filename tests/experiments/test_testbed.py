@@ -119,8 +119,11 @@ def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
         (dict(labeler="oracle"), "labeler must be one of"),
         (
             dict(wrong_labels="carry"),
-            r"wrong_labels must be one of \['near', 'random', 'shuffled'\]",
+            r"wrong_labels must be one of \['near', 'random', 'shuffled', 'abstain'\]",
         ),
+        (dict(wrong_spread=1.5), r"wrong_spread must lie in \[0.0, 1.0\]"),
+        (dict(wrong_spread=-0.1), r"wrong_spread must lie in \[0.0, 1.0\]"),
+        (dict(filter_labels="yes"), "filter_labels must be true or false"),
         (dict(strategies=("boosting", "magic")), "strategies must be one of"),
         (dict(restart="yes"), "restart must be true or false"),
         (dict(lr=-1.0), r"lr must be a finite number in \(0, inf\)"),
@@ -135,6 +138,34 @@ def test_resume_refuses_another_config(tiny_config, tiny_dir, tiny_setup):
 def test_bad_options_fail_clearly(changes, match):
     with pytest.raises(ValueError, match=match):
         config_lib.replace(config_lib.preset("default"), **changes)
+
+
+@pytest.mark.parametrize(
+    "name, changes, match",
+    [
+        ("fig13", dict(rows=("random-consistent", "carry")), "rows must be drawn from"),
+        ("fig13", dict(rows=()), "rows must be a non-empty tuple"),
+        ("fig13", dict(rows=("near", "near")), "rows must not repeat"),
+        ("fig13", dict(few_seeds=0), r"few_seeds must be an integer in \[1, 5\]"),
+        ("fig13", dict(few_seeds=6), r"few_seeds must be an integer in \[1, 5\]"),
+        ("fig8", dict(arms=("boosting", "oracle")), "arms must be a non-empty tuple of"),
+        ("fig8", dict(arms=()), "arms must be a non-empty tuple of"),
+        ("fig8", dict(betas=(0.0,)), r"beta must lie in \(0.0, 1.0\]"),
+    ],
+)
+def test_bad_options_of_the_weak_data_experiments_fail_clearly(name, changes, match):
+    cfg = registry.get(name).config("default")
+    with pytest.raises(ValueError, match=match):
+        dataclasses.replace(cfg, **changes)
+
+
+def test_a_member_sets_only_its_own_options(tmp_path, tiny_config):
+    from experiments.testbed_runs import Member, run_population
+
+    with pytest.raises(ValueError, match="a member may not set 'model_size'"):
+        run_population(
+            tiny_config, [Member("x", "boosting", 0, (("model_size", "small"),))], tmp_path
+        )
 
 
 def test_presets_are_valid_and_documented():
