@@ -17,6 +17,7 @@ from experiments import (
     fig10_gap,
     fig11_hard,
     fig13_weak_kinds,
+    scale_gap,
     sim_run,
     testbed,
 )
@@ -38,6 +39,7 @@ TABLE: dict[str, Experiment] = {
         fig10_gap.EXPERIMENT,
         fig11_hard.EXPERIMENT,
         fig13_weak_kinds.EXPERIMENT,
+        scale_gap.EXPERIMENT,
     )
 }
 

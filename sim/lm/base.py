@@ -33,6 +33,7 @@ BASE_FIELDS = (
     "base_lr",
     "base_seed",
     "batch_size",
+    "weight_decay",  # the base model's optimizer uses it too (`base_opt`)
 )
 BASE_WARMUP = 100
 # The testbed's config: any object with the fields of `experiments.configs.testbed.TestbedConfig`
