@@ -31,7 +31,7 @@ def test_a_testbed_population_too_large_fails_naming_its_sizes(tmp_path, capsys)
     argv = ["run", "testbed", "--preset", "tiny", "--set", "seeds=20000", "sample_chunk=65536"]
     assert main(argv + ["--out", str(tmp_path / "tb"), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "testbed: this run needs about" in err and "40000 members" in err
+    assert "testbed: this run needs about" in err and "60000 members" in err  # 3 arms x 20000 seeds
     assert "Reduce seeds, strategies, sample_chunk" in err
 
 
