@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from experiments import rundir
 from experiments.configs.fig13 import PRESETS, ROWS, Fig13Config
 from experiments.experiment import Experiment
-from experiments.testbed_runs import Member, run_population
+from experiments.testbed_runs import Member, oracle_share, run_population
 from theory.stats import ci_summary
 
 SUMMARY_FILE = "summary.json"
@@ -41,21 +40,6 @@ def members_of(cfg: Fig13Config) -> list[Member]:
     return out
 
 
-def _share(gain: np.ndarray, oracle_gain: np.ndarray) -> dict:
-    """(arm - filter-only) / (oracle - filter-only): per seed (NaN where the oracle gains
-    nothing, and left out of the interval), and of the means."""
-    ratio = gain / np.where(oracle_gain != 0, oracle_gain, np.nan)
-    finite = ratio[np.isfinite(ratio)]
-    if finite.size:
-        out = ci_summary(finite)
-    else:
-        out = {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "half_width": math.nan}
-        out.update(n=0, values=[])
-    mean_gain = float(np.mean(oracle_gain))
-    out["of_means"] = float(np.mean(gain)) / mean_gain if mean_gain != 0 else float("nan")
-    return out
-
-
 def _mean_over_seeds(x) -> list:
     """Mean over seeds of a per-round metric, NaN where every seed is NaN (e.g. round 0)."""
     x = np.asarray(x, np.float64)
@@ -80,7 +64,7 @@ def summarize(cfg: Fig13Config, metrics: dict) -> dict:
             entry[strategy] = {
                 "final_accuracy": ci_summary(acc),
                 "gap_to_filter_only": ci_summary(acc - fo[:n]),
-                "oracle_share": _share(acc - fo[:n], oracle[:n] - fo[:n]),
+                "oracle_share": oracle_share(acc - fo[:n], oracle[:n] - fo[:n]),
                 "per_seed": acc.tolist(),
                 "rounds": {k: _mean_over_seeds(m[k]) for k in TOKEN_METRICS if k in m},
             }

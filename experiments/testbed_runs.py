@@ -15,6 +15,7 @@ run (on the CPU bit for bit).
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import jax
@@ -206,11 +207,18 @@ def run_population(
     }
 
 
-def _share(gain: np.ndarray, oracle_gain: np.ndarray) -> dict:
-    """(boosting - filter-only) / (oracle - filter-only): per seed, and of the means."""
+def oracle_share(gain: np.ndarray, oracle_gain: np.ndarray) -> dict:
+    """(arm - filter-only) / (oracle - filter-only): per seed (NaN where the oracle gains
+    nothing, and left out of the interval), and of the means."""
     ratio = gain / np.where(oracle_gain != 0, oracle_gain, np.nan)
-    out = ci_summary(ratio)
-    out["of_means"] = float(np.mean(gain) / np.mean(oracle_gain))
+    finite = ratio[np.isfinite(ratio)]
+    if finite.size:
+        out = ci_summary(finite)
+    else:
+        out = {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "half_width": math.nan}
+        out.update(n=0, values=[])
+    mean_gain = float(np.mean(oracle_gain))
+    out["of_means"] = float(np.mean(gain)) / mean_gain if mean_gain != 0 else float("nan")
     return out
 
 
@@ -238,7 +246,7 @@ def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
     if {"filter-only", "oracle"} <= set(final):
         for arm in ("boosting", "boosting-checked"):
             if arm in final:
-                summary["oracle_share" + ("" if arm == "boosting" else "_checked")] = _share(
+                summary["oracle_share" + ("" if arm == "boosting" else "_checked")] = oracle_share(
                     final[arm] - final["filter-only"], final["oracle"] - final["filter-only"]
                 )
     return summary
