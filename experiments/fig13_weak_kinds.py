@@ -101,6 +101,12 @@ def _fmt(ci: dict) -> str:
     return f"{ci['mean']:+.3f}" + (f" ± {half:.3f}" if half is not None else "")
 
 
+def _share(arm: dict) -> str:
+    """The oracle share of the means; "n/a" where the oracle gained nothing (stored as null)."""
+    v = arm["oracle_share"]["of_means"]
+    return "n/a" if v is None or v != v else f"{v:.2f}"
+
+
 def report(run_dir: Path) -> list[dict]:
     """The table: per kind of wrong label, boosting - filter-only (paired by seed) for the
     unchecked and the checked arm, and the oracle share of each."""
@@ -115,8 +121,7 @@ def report(run_dir: Path) -> list[dict]:
                 "unchecked: boosting − filter-only": _fmt(u["gap_to_filter_only"]),
                 "Boosting (A) − filter-only": _fmt(c["gap_to_filter_only"])
                 + (" (= unchecked)" if "same_as" in c else ""),
-                "oracle share (unchecked; checked)": f"{u['oracle_share']['of_means']:.2f}; "
-                f"{c['oracle_share']['of_means']:.2f}",
+                "oracle share (unchecked; checked)": f"{_share(u)}; {_share(c)}",
             }
         )
     fo, orc = s["filter-only"], s["oracle"]

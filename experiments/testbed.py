@@ -38,6 +38,8 @@ def figure(run_dir: Path) -> list[Path]:
 
 def _fmt(ci: dict) -> str:
     half = ci["half_width"]  # None (JSON for NaN) with one seed
+    if ci["mean"] is None:  # no finite value (e.g. an oracle share where the oracle gained nothing)
+        return "n/a"
     return f"{ci['mean']:.3f}" + (f" ± {half:.3f}" if half is not None else "")
 
 
@@ -66,12 +68,15 @@ def report(run_dir: Path) -> list[dict]:
         rows.append(
             {"arm": f"gap: {name}", "accuracy (ours)": _fmt(ci), **blank, "paper (GSM8K)": "—"}
         )
-    if "oracle_share" in s:
-        o = s["oracle_share"]
+    for key, arm in (("oracle_share", "boosting"), ("oracle_share_checked", "boosting-checked")):
+        if key not in s:
+            continue
+        o = s[key]
+        of_means = "n/a" if o["of_means"] is None else f"{o['of_means']:.3f}"
         rows.append(
             {
-                "arm": "oracle share (per seed; of means)",
-                "accuracy (ours)": f"{_fmt(o)}; {o['of_means']:.3f}",
+                "arm": f"oracle share, {arm} (per seed; of means)",
+                "accuracy (ours)": f"{_fmt(o)}; {of_means}",
                 **blank,
                 "paper (GSM8K)": "—",
             }

@@ -172,7 +172,7 @@ def test_testbed_tiny_through_the_command_line(tmp_path, capsys):
     for name in ("fig6.png", "fig7.png", "summary.json", "metrics.json", "DONE"):
         assert (out / name).exists(), name
     summary = _read(out / "summary.json")
-    assert set(summary["final_accuracy"]) == {"filter-only", "boosting"}
+    assert set(summary["final_accuracy"]) == {"filter-only", "boosting", "boosting-checked"}
     assert 0.0 <= summary["base_accuracy"] <= 1.0
     # Again: complete, so skipped; --resume is accepted.
     assert main([*argv, "--quiet", "--resume"]) == 0
