@@ -7,7 +7,10 @@ import ast
 import pathlib
 import re
 import sys
-import tomllib
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("theory", "sim", "experiments", "figures")
@@ -63,12 +66,16 @@ def _names(requirements: list[str]) -> set[str]:
     return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() for r in requirements}
 
 
+def _package_files():
+    return (p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
 def _project() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def test_runtime_imports_are_declared():
-    used = _third_party(_top_level_imports(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")))
+    used = _third_party(_top_level_imports(_package_files()))
     assert {"jax", "numpy", "rich", "scipy"} <= used  # the scan sees the imports it should
     missing = used - _names(_project()["dependencies"])
     assert not missing, f"imported by the packages but not declared: {sorted(missing)}"
@@ -77,9 +84,7 @@ def test_runtime_imports_are_declared():
 def test_test_only_imports_are_in_the_test_extra():
     project = _project()
     runtime = _names(project["dependencies"])
-    used_by_packages = _third_party(
-        _top_level_imports(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
-    )
+    used_by_packages = _third_party(_top_level_imports(_package_files()))
     test_only = _third_party(_top_level_imports((ROOT / "tests").rglob("*.py"))) - runtime
     assert "hypothesis" in test_only and "hypothesis" not in used_by_packages
     missing = test_only - _names(project["optional-dependencies"]["test"])
