@@ -81,17 +81,22 @@ def execute(
     whose files no longer match DONE's checksums (reported on stderr); a directory holding a
     different config is an error unless `force`, which clears it. A second process writing the
     same directory is refused (`rundir.locked`). `log` ("tensorboard" | "wandb") also writes
-    the per-round metrics there (`experiments.tracking`); a skipped run writes them when its
-    directory has none yet.
+    the per-round metrics there (`experiments.tracking`: rounds as they finish where the runner
+    reports them, the rest when the run ends); a skipped run writes them when its directory
+    has none yet.
     Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
     tracking.check_backend(log)
     with rundir.locked(out):
-        run_dir, status = _execute(experiment, config, saved, out, force=force, progress=progress)
-        if log is not None and (status == "ran" or not tracking.has_log(log, out)):
-            tracking.log_run(log, out, experiment.name)
+        had_log = log is not None and tracking.has_log(log, out)
+        with tracking.active(log, out, experiment.name) as tracker:
+            run_dir, status = _execute(
+                experiment, config, saved, out, force=force, progress=progress
+            )
+            if tracker is not None and (status == "ran" or not had_log):
+                tracker.finish(tracking.rows_of(out))
     return run_dir, status
 
 
