@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -149,8 +150,40 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
         )
 
 
+SMOKE_COLOR = "#c00000"
+_MARKS: list[str] = []
+
+
+def smoke_mark(preset: str) -> str:
+    return f"SMOKE RUN (preset {preset}): numbers mean nothing"
+
+
+@contextlib.contextmanager
+def marked(text: str | None):
+    """Every figure saved inside the block carries `text` (None: nothing) as the first line of
+    its title, and the title turns red: a smoke run's figures say so wherever they are shown.
+    The title is where the layout keeps room, so the mark never covers the data."""
+    _MARKS.append(text)
+    try:
+        yield
+    finally:
+        _MARKS.pop()
+
+
+def _stamp(fig, text: str) -> None:
+    title = fig._suptitle  # the figure's title artist (None until suptitle is called)
+    if title is not None and title.get_text():
+        title.set_text(f"{text}\n{title.get_text()}")
+        title.set_color(SMOKE_COLOR)
+    else:
+        fig.suptitle(text, color=SMOKE_COLOR)
+
+
 def save(fig, path_stem: str | os.PathLike) -> list[Path]:
-    """Writes `<stem>.png` and `<stem>.pdf` atomically (temp file, then rename)."""
+    """Writes `<stem>.png` and `<stem>.pdf` atomically (temp file, then rename), with the mark
+    of an enclosing `marked` block."""
+    if _MARKS and _MARKS[-1]:
+        _stamp(fig, _MARKS[-1])
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
