@@ -22,6 +22,8 @@ def _series(m: dict, key: str, fixed_key: str, fixed: float, values: list[float]
 def draw(m: dict, out: str | Path) -> list[Path]:
     """Figure 8 from fig8's metrics (its points, betas, alphas, base accuracy) into `out`."""
     fig, axes = new_figure(ncols=2, width=4.2, height=3.2)
+    # Filter-only is boosting without weak data: the alpha = 0 point, when the run has it.
+    filter_only = [p["final"] for p in m["points"] if p["alpha"] == 0]
     panels = (
         ("beta", "alpha", m["base_alpha"], m["betas"], "labeler quality β"),
         ("alpha", "beta", m["base_beta"], m["alphas"], "weak-data weight α"),
@@ -38,12 +40,18 @@ def draw(m: dict, out: str | Path) -> list[Path]:
             label="boosting (mean ± 95% CI)",
         )
         ax.axhline(m["base_accuracy"], color=color("base"), ls=":", label="base model")
+        if filter_only:
+            ax.axhline(
+                float(mean_ci(np.asarray(filter_only[0], dtype=np.float64))[0]),
+                color=color("filter-only"),
+                ls="--",
+                label="filter-only (α = 0, mean)",
+            )
         ax.set_xlabel(label)
         ax.set_ylabel("held-out greedy accuracy after T rounds")
         greek = {"alpha": "α", "beta": "β"}.get(fixed_key, fixed_key)
         ax.set_title(f"{greek} = {fixed:.3g}", fontsize=9)
         ax.set_ylim(0, 1)
-    axes[0][1].annotate("α = 0: filter-only", (0, 0.05), fontsize=7)
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.suptitle("Testbed: what weak data buys, by its quality and its weight", fontsize=9)
     return save(fig, out)
