@@ -10,7 +10,6 @@ from figures.style import color, new_figure, save
 from theory import paper
 from theory.stats import mean_ci
 
-
 # A panel whose curves and bands all stay under this accuracy gets its own y range.
 ZOOM_BELOW = 0.25
 
