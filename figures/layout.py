@@ -99,9 +99,11 @@ def _matches(proxy: Line2D, artist) -> bool:
     any_colour = _grey(colour)
     if isinstance(artist, Line2D):
         same_colour = any_colour or np.allclose(to_rgba(artist.get_color()), colour)
+        # a key of markers only (no line) stands for those markers, whatever joins them
+        marker_only = proxy.get_linestyle() == "None"
         return (
             same_colour
-            and artist.get_linestyle() == proxy.get_linestyle()
+            and (marker_only or artist.get_linestyle() == proxy.get_linestyle())
             and artist.get_marker() == proxy.get_marker()
         )
     if isinstance(artist, Collection) and proxy.get_linestyle() not in ("None", ""):
