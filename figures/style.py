@@ -117,7 +117,7 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
 
     `items`: (x, y, text, color) in data coordinates. Call it after the axes' scales and limits
     are final (it freezes the y limits). `gap`: the least distance between two labels, as a
-    fraction of the axes' height."""
+    fraction of the axes' height; lines ending closer than half of it share one label."""
     if not items:
         return
     ax.set_ylim(ax.get_ylim())  # freeze: labels are placed in axes fractions of these limits
@@ -126,6 +126,16 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
         ((to_axes.transform((x, y))[1], x, text, c) for x, y, text, c in items if np.isfinite(y)),
         key=lambda row: row[0],
     )
+    # Lines that end at the same height (within half a gap) share one label, "C1, C6": pushed
+    # apart, the second label would sit beside some other line.
+    merged = []
+    for row in placed:
+        if merged and row[0] - merged[-1][0] < gap / 2 and row[2] not in merged[-1][2]:
+            y, x, text, c = merged[-1]
+            merged[-1] = (y, x, f"{text}, {row[2]}", c)
+        else:
+            merged.append(row)
+    placed = merged
     ys = [row[0] for row in placed]
     for i in range(1, len(ys)):  # push up ...
         ys[i] = max(ys[i], ys[i - 1] + gap)
