@@ -59,21 +59,34 @@ def _cmd_options(args) -> int:
 
 def _cmd_run(args) -> int:
     from experiments import compile_cache, registry
-    from experiments.driver import default_run_dir, execute
+    from experiments.driver import default_run_dir, execute, smoke_preset
+    from experiments.reproduce import text_table
+    from figures.style import smoke_mark
 
     exp = registry.get(args.name)
     config = _config(exp, args.preset, args.set or [], args.seeds)
     out = Path(args.out) if args.out else default_run_dir(exp.name, args.preset, config)
     compile_cache.enable(off=args.no_compile_cache)
     run_dir, status = execute(
-        exp, config, out, force=args.force, progress=not args.quiet, log=args.log
+        exp,
+        config,
+        out,
+        force=args.force,
+        progress=not args.quiet,
+        log=args.log,
+        preset=args.preset,
     )
+    if exp.report is not None:  # the result, not only where it is
+        print(text_table(exp.report(run_dir)))
+        if smoke_preset(run_dir):
+            print(f"({smoke_mark(args.preset)})")
     print(f"{exp.name}: {status} -> {run_dir}")
     return 0
 
 
 def _cmd_figure(args) -> int:
     from experiments import registry, rundir
+    from experiments.driver import draw_figure
 
     run_dir = Path(args.run_dir)
     path = run_dir / rundir.CONFIG_FILE
@@ -89,7 +102,7 @@ def _cmd_figure(args) -> int:
         raise OptionError(f"run_dir: experiment {exp.name!r} draws no figure")
     if not (run_dir / rundir.METRICS_FILE).is_file():
         raise OptionError(f"run_dir: {run_dir} holds no {rundir.METRICS_FILE}; run it first")
-    for path in exp.figure(run_dir):
+    for path in draw_figure(exp, run_dir):
         print(path)
     return 0
 
@@ -116,13 +129,17 @@ def _only(text: str | None) -> tuple[str, ...] | None:
 
     if text is None:
         return None
-    drawn = [n for n, e in registry.experiments().items() if e.figure is not None]
+    drawn = list(registry.reproduced())
     only = tuple(n.strip() for n in text.split(",") if n.strip())
     if not only:
         raise OptionError(f"--only names no experiment; choose from {drawn}")
     for name in only:
         if name not in drawn:
-            why = "draws no figure" if name in registry.experiments() else "is not an experiment"
+            why = (
+                "is not part of reproduce"
+                if name in registry.experiments()
+                else "is not an experiment"
+            )
             raise OptionError(f"--only: {name!r} {why}; choose from {drawn}")
     return only
 
@@ -133,7 +150,7 @@ def _cmd_reproduce(args) -> int:
 
     only = _only(args.only)
     compile_cache.enable(off=args.no_compile_cache)
-    reproduce(
+    report = reproduce(
         preset=args.preset,
         out=Path(args.out),
         force=args.force,
@@ -141,6 +158,7 @@ def _cmd_reproduce(args) -> int:
         only=only,
         log=args.log,
     )
+    print(f"reproduce: {report.parent} (report: {report})")
     return 0
 
 

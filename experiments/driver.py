@@ -48,9 +48,31 @@ def _clear(out: Path) -> None:
             child.unlink()
 
 
+# Presets that only check that every step runs: their figures and REPORT.md say so.
+SMOKE_PRESETS = ("tiny",)
+
+
+def smoke_preset(run_dir: Path) -> str | None:
+    """The preset of a run directory if it is a smoke preset (config.json's `preset`)."""
+    try:
+        preset = rundir.read_json(Path(run_dir) / rundir.CONFIG_FILE).get("preset")
+    except (OSError, ValueError):
+        return None
+    return preset if preset in SMOKE_PRESETS else None
+
+
+def draw_figure(experiment: Experiment, run_dir: Path) -> list[Path]:
+    """The experiment's figure of `run_dir`, marked as a smoke run where it is one."""
+    from figures import style
+
+    preset = smoke_preset(run_dir)
+    with style.marked(style.smoke_mark(preset) if preset else None):
+        return experiment.figure(Path(run_dir))
+
+
 def _draw(experiment: Experiment, out: Path) -> None:
     try:
-        experiment.figure(out)
+        draw_figure(experiment, out)
     except OSError as err:  # figures/ imports theory only: name the path here
         raise OptionError(f"cannot write {err.filename or out}: {err.strerror or err}") from err
 
@@ -73,6 +95,7 @@ def execute(
     force: bool = False,
     progress: bool = True,
     log: str | None = None,
+    preset: str | None = None,
 ) -> tuple[Path, str]:
     """Runs `experiment` with `config` into `out_dir`.
 
@@ -81,21 +104,28 @@ def execute(
     whose files no longer match DONE's checksums (reported on stderr); a directory holding a
     different config is an error unless `force`, which clears it. A second process writing the
     same directory is refused (`rundir.locked`). `log` ("tensorboard" | "wandb") also writes
-    the per-round metrics there (`experiments.tracking`); a skipped run writes them when its
-    directory has none yet.
+    the per-round metrics there (`experiments.tracking`: rounds as they finish where the runner
+    reports them, the rest when the run ends); a skipped run writes them when its directory
+    has none yet.
+    `preset`, the name the config came from, is written to config.json (a smoke preset's
+    figures are marked as such).
     Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
     tracking.check_backend(log)
     with rundir.locked(out):
-        run_dir, status = _execute(experiment, config, saved, out, force=force, progress=progress)
-        if log is not None and (status == "ran" or not tracking.has_log(log, out)):
-            tracking.log_run(log, out, experiment.name)
+        had_log = log is not None and tracking.has_log(log, out)
+        with tracking.active(log, out, experiment.name) as tracker:
+            run_dir, status = _execute(
+                experiment, config, saved, out, force=force, progress=progress, preset=preset
+            )
+            if tracker is not None and (status == "ran" or not had_log):
+                tracker.finish(tracking.rows_of(out))
     return run_dir, status
 
 
-def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool):
+def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool, preset=None):
     bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).exists() else []
     if bad:  # never reuse results that are not what the run wrote
         print(f"{experiment.name}: {out}: {'; '.join(bad)}; recomputing the run", file=sys.stderr)
@@ -129,7 +159,8 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
     if sized is not None:  # before any work: a run that cannot fit fails now, naming sizes
         memory.check(experiment.name, sized[0], sized[1], reduce=sized[2])
     out.mkdir(parents=True, exist_ok=True)
-    rundir.write_config(out, experiment.name, saved, format=experiment.format)
+    extra = {} if preset is None else {"preset": preset}
+    rundir.write_config(out, experiment.name, saved, format=experiment.format, **extra)
     start = time.perf_counter()
     try:
         experiment.run(config, out, progress=progress)

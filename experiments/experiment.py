@@ -27,6 +27,9 @@ class Experiment:
     # Bump when the layout of what `run` writes changes: a complete run of the same config but
     # another format is recomputed rather than read by code that no longer understands it.
     format: int = 1
+    # Part of `reproduce` and REPORT.md (the paper's figures); `sim`, a single simulation of any
+    # option, draws its own figure but is not one of them.
+    in_report: bool = True
 
     def config(self, preset: str):
         if preset not in self.presets:

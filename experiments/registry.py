@@ -49,6 +49,12 @@ def experiments() -> dict[str, Experiment]:
     return dict(TABLE)
 
 
+def reproduced() -> dict[str, Experiment]:
+    """The experiments `reproduce` runs and REPORT.md shows: those with a figure and
+    `in_report`, by name, in figure order."""
+    return {n: e for n, e in TABLE.items() if e.figure is not None and e.in_report}
+
+
 def get(name: str) -> Experiment:
     if name not in TABLE:
         raise ValueError(f"experiment must be one of {sorted(TABLE)}; got {name!r}")

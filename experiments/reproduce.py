@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from experiments import registry, rundir
-from experiments.driver import execute
+from experiments.driver import SMOKE_PRESETS, execute
+from figures.style import marked, smoke_mark
 from theory.registry import claim
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "real_models.json"
@@ -33,18 +34,26 @@ def reproduce(
 ) -> Path:
     """Runs every registered experiment that draws a figure; returns the REPORT.md path."""
     out = Path(out)
-    todo = [e for e in registry.experiments().values() if e.figure is not None]
+    todo = list(registry.reproduced().values())
     if only is not None:
         todo = [e for e in todo if e.name in only]
     start = time.perf_counter()
     for i, exp in enumerate(todo, start=1):
         if progress:
             print(f"[{i}/{len(todo)}] {exp.name} ({preset}) ...", file=sys.stderr)
-        execute(exp, exp.config(preset), out / exp.name, force=force, progress=progress, log=log)
+        execute(
+            exp,
+            exp.config(preset),
+            out / exp.name,
+            force=force,
+            progress=progress,
+            log=log,
+            preset=preset,
+        )
     if only is None or CALIBRATION in only:
         run_calibration(out / CALIBRATION, preset, progress=progress)
     # The report covers every experiment in `out`, also those an `only` run left alone.
-    every = [e.name for e in registry.experiments().values() if e.figure is not None]
+    every = list(registry.reproduced())
     report = write_report(out, preset, every)
     if progress:
         print(
@@ -86,7 +95,8 @@ def run_calibration(out: Path, preset: str, *, progress: bool = True) -> None:
     if progress:
         print(f"[calibration] Gemma-2-2B-it GSM8K ({preset}) ...", file=sys.stderr)
     (out / "args.json").unlink(missing_ok=True)
-    calibrate(out=out, progress=progress, **args)
+    with marked(smoke_mark(preset) if preset in SMOKE_PRESETS else None):
+        calibrate(out=out, progress=progress, **args)
     rundir.atomic_write_json(out / "args.json", args)
 
 
@@ -118,6 +128,20 @@ def _calibration_section(out: Path, preset: str) -> list[str]:
     return lines + _table(rows) + ["", f"Command: `python -m experiments calibrate {cmd}`", ""]
 
 
+def text_table(rows: list[dict]) -> str:
+    """`rows` as a Markdown table padded into columns: readable in a terminal, and Markdown."""
+    if not rows:
+        return ""
+    cols = list(dict.fromkeys(c for row in rows for c in row))
+    cells = [cols] + [[str(row.get(c, "")) for c in cols] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cols))]
+    lines = [
+        "| " + " | ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
 def _table(rows: list[dict]) -> list[str]:
     if not rows:
         return []
@@ -137,6 +161,14 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
         f"`python -m experiments reproduce --preset {preset}`.",
         "",
     ]
+    if preset in SMOKE_PRESETS:
+        lines += [
+            f"> **{smoke_mark(preset)}.** The `{preset}` preset only checks that every step "
+            "runs end to end, on sizes far too small for any number, claim check or figure "
+            "below to mean anything. For results: `python -m experiments reproduce` (the "
+            "`default` preset).",
+            "",
+        ]
     for name in names:
         exp = registry.get(name)
         run_dir = out / name
@@ -156,6 +188,8 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
         lines += [f"![{p.stem}]({name}/{p.name})" for p in pngs] + [""]
         if exp.report is not None:
             lines += _table(exp.report(run_dir)) + [""]
+            if preset in SMOKE_PRESETS:
+                lines += [f"*{smoke_mark(preset)}.*", ""]
         timing = run_dir / "timing.json"
         if timing.exists():
             lines.append(f"Wall time: {rundir.read_json(timing)['wall_s']:.1f} s. ")

@@ -70,10 +70,19 @@ def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
     bar.close()
 
 
+def figure(run_dir: Path) -> list[Path]:
+    from figures import sim as sim_figure
+
+    m, config = rundir.load(run_dir)
+    return sim_figure.draw(m, config, run_dir / "sim")
+
+
 EXPERIMENT = Experiment(
     name="sim",
     summary="one simulation of the round; --set any key of docs/framework.md §2",
     presets=PRESETS,
     run=run,
+    figure=figure,
     format=2,  # 2: task.npz beside the metrics
+    in_report=False,
 )

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import checkpoint, rundir
+from experiments import checkpoint, rundir, tracking
 from experiments.configs.testbed import TestbedConfig, replace
 from experiments.progress import Progress
 from sim.lm import data, task
@@ -183,6 +183,9 @@ def run_population(
                 {k: np.asarray(v)[:, r] for k, v in stored.items()}
                 for r in range(int(np.asarray(state.round)[0]) + 1)
             ]
+    arms = [m.arm for m in members]
+    if len(history) == 1:  # a fresh start: round 0 is the base model
+        tracking.log_round(0, tracking.round_scalars(arms, first, config.seeds))
     steps = config.steps_per_round
     bar = Progress(config.rounds * steps, f"testbed ({len(members)} members)", enabled=progress)
     while (r := int(np.asarray(state.round)[0])) < config.rounds:
@@ -196,6 +199,7 @@ def run_population(
         if not np.all(np.isfinite(metrics["train_loss"]) | np.isnan(metrics["train_loss"])):
             raise FloatingPointError(f"testbed: training loss is not finite in round {r + 1}")
         history.append(metrics)
+        tracking.log_round(r + 1, tracking.round_scalars(arms, metrics, config.seeds))
         stacked = {k: np.stack([h[k] for h in history], axis=1) for k in history[0]}
         checkpoint.save(path, state, metrics=stacked, members=rundir.jsonable(tag))
     bar.close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
-from figures.style import new_figure, save
+from figures.style import new_figure, save, sequential
 
 
 def draw(gaps: list[tuple[dict, float, float]], cfg: dict, out: str | Path) -> list[Path]:
@@ -15,7 +14,7 @@ def draw(gaps: list[tuple[dict, float, float]], cfg: dict, out: str | Path) -> l
     fig, axes = new_figure(width=5.0, height=3.6)
     ax = axes[0][0]
     fracs = sorted({p["frac_unsolvable"] for p, _, _ in gaps})
-    cmap = matplotlib.colormaps["viridis"]
+    colors = sequential(len(fracs))  # stops short of viridis' pale yellow end
     for j, frac in enumerate(fracs):
         rows = sorted((p["pass_at_k"], g, h) for p, g, h in gaps if p["frac_unsolvable"] == frac)
         x, y, h = (np.asarray(v) for v in zip(*rows, strict=True))
@@ -31,7 +30,7 @@ def draw(gaps: list[tuple[dict, float, float]], cfg: dict, out: str | Path) -> l
             elinewidth=1.6,
             capthick=1.6,
             barsabove=True,  # the intervals on top of the markers
-            color=cmap(j / max(1, len(fracs) - 1)),
+            color=colors[j],
             label=f"never solved: {frac:.0%}",
         )
     ax.axhline(0.0, color="black", lw=0.8)

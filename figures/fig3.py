@@ -27,19 +27,57 @@ _OUTLINE = [patheffects.withStroke(linewidth=3.6, foreground="black")]
 _THEORY = dict(colors="black", linestyles="--", linewidths=1.0, zorder=3)
 
 
+# A contour label's size as a share of the axes (width, height): labels are kept this far apart.
+_LABEL_SIZE = (0.2, 0.07)
+
+
+def _label_points(ax, cs) -> list[tuple[float, float, float]]:
+    """Per level, (level, x, y) where its label goes: of the points from 15% to 85% along the
+    level's longest line, the one farthest (in label sizes) from the labels already placed.
+    Contours that converge at a corner (C4's a* lines all start at beta = 0, c = 1) or run
+    side by side get their labels apart, not piled up."""
+    to_axes = ax.transScale + ax.transLimits
+    placed, out = [], []
+    for level, segments in zip(cs.levels, cs.allsegs, strict=True):
+        lines = [s for s in segments if len(s) > 1]
+        if not lines:
+            continue
+        line = max(lines, key=lambda s: np.hypot(*np.diff(s, axis=0).T).sum())
+        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
+        fractions = np.linspace(0.15, 0.85, 15)
+        candidates = line[np.searchsorted(arc, arc[-1] * fractions).clip(0, len(line) - 1)]
+
+        def clearance(point):
+            u = to_axes.transform(point)
+            gaps = [
+                max(abs(u[0] - v[0]) / _LABEL_SIZE[0], abs(u[1] - v[1]) / _LABEL_SIZE[1])
+                for v in placed
+            ]
+            return min(gaps, default=np.inf)
+
+        best = max(candidates, key=clearance)
+        placed.append(to_axes.transform(best))
+        out.append((float(level), float(best[0]), float(best[1])))
+    return out
+
+
 def _contours(ax, x, y, z, levels, *, theory: bool, fmt=None):
     cs = ax.contour(x, y, np.asarray(z).T, levels=levels, **(_THEORY if theory else _SIMULATED))
     if not theory:
         cs.set_path_effects(_OUTLINE)
-    if fmt is not None:  # only the theory is labelled, once per level
-        seen = set()
-        for text in ax.clabel(cs, fmt=fmt, fontsize="small", inline=False):
-            if text.get_text() in seen:
-                text.remove()
-                continue
-            seen.add(text.get_text())
-            text.set_bbox(dict(facecolor="white", alpha=0.85, lw=0, pad=0.8))  # any background
-            text.set_zorder(4)
+    if fmt is not None:  # only the theory is labelled, once per level, level text (unrotated)
+        for level, px, py in _label_points(ax, cs):
+            ax.text(
+                px,
+                py,
+                fmt % level,
+                fontsize="small",
+                ha="center",
+                va="center",
+                bbox=dict(facecolor="white", alpha=0.85, lw=0, pad=0.8),  # any background
+                zorder=4,
+                clip_on=True,
+            )
     return cs
 
 
@@ -98,11 +136,11 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
         ax_s.plot(cs, s["closed_form"][k], color=colors[k], lw=1.0, alpha=0.8)
         ax_s.plot(cs, s["limit"][k], color="black", ls="--", lw=0.8)
         ax_s.plot(cs, s["simulated"][k], "o", ms=3.5, color=colors[k], label=f"β = {beta:.2f}")
-    ax_s.plot([], [], color="0.3", lw=1.0, label=f"closed form at T = {m['limit_rounds']} (C3/C4)")
+    ax_s.plot([], [], color="0.3", lw=1.0, label=f"C3/C4 at T = {m['limit_rounds']}")
     ax_s.plot([], [], color="black", ls="--", lw=0.8, label="limit a* (C4)")
     ax_s.set_xlabel("filter's true-positive rate c")
     ax_s.set_ylabel("final mean accuracy A_T")
-    ax_s.set_title(f"slices of the middle panel (d = {m['d']:g})")
+    ax_s.set_title(f"slices of the middle panel\n(d = {m['d']:g})")
     legend_below(ax_s, ncols=2)
     fig.suptitle(
         f"Phase diagrams: boosting (replace mixture, a stochastic weak label per rejected sample)"

@@ -117,7 +117,7 @@ def draw(m: dict, config: dict, out: str | Path) -> list[Path]:
     ax_e.plot([], [], color="black", ls="--", lw=0.8, label="C5 + C7 estimate (not a bound)")
     ax_e.plot([], [], color="0.3", ls=":", lw=0.9, label="C5 alone: ln(U0/ε)/θ")
     ax_e.set_xlabel("filter's false-positive rate γ\n(c = 1, d = γ, labels filtered too)")
-    ax_e.set_ylabel(f"rounds until Pr_D[error > δ] ≤ ε = {e['eps']:g}")
+    ax_e.set_ylabel(f"rounds until\nPr_D[error > δ] ≤ ε = {e['eps']:g}")  # one line: too tall
     ax_e.set_title("(ε, δ) criterion,\na label per rejected sample")
     legend_below(ax_e)
     fig.suptitle(

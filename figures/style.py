@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -117,7 +118,7 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
 
     `items`: (x, y, text, color) in data coordinates. Call it after the axes' scales and limits
     are final (it freezes the y limits). `gap`: the least distance between two labels, as a
-    fraction of the axes' height."""
+    fraction of the axes' height; lines ending closer than half of it share one label."""
     if not items:
         return
     ax.set_ylim(ax.get_ylim())  # freeze: labels are placed in axes fractions of these limits
@@ -126,6 +127,16 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
         ((to_axes.transform((x, y))[1], x, text, c) for x, y, text, c in items if np.isfinite(y)),
         key=lambda row: row[0],
     )
+    # Lines that end at the same height (within half a gap) share one label, "C1, C6": pushed
+    # apart, the second label would sit beside some other line.
+    merged = []
+    for row in placed:
+        if merged and row[0] - merged[-1][0] < gap / 2 and row[2] not in merged[-1][2]:
+            y, x, text, c = merged[-1]
+            merged[-1] = (y, x, f"{text}, {row[2]}", c)
+        else:
+            merged.append(row)
+    placed = merged
     ys = [row[0] for row in placed]
     for i in range(1, len(ys)):  # push up ...
         ys[i] = max(ys[i], ys[i - 1] + gap)
@@ -150,8 +161,40 @@ def label_line_ends(ax, items, *, gap: float = 0.06, dx_points: float = 6.0) -> 
         )
 
 
+SMOKE_COLOR = "#c00000"
+_MARKS: list[str] = []
+
+
+def smoke_mark(preset: str) -> str:
+    return f"SMOKE RUN (preset {preset}): numbers mean nothing"
+
+
+@contextlib.contextmanager
+def marked(text: str | None):
+    """Every figure saved inside the block carries `text` (None: nothing) as the first line of
+    its title, and the title turns red: a smoke run's figures say so wherever they are shown.
+    The title is where the layout keeps room, so the mark never covers the data."""
+    _MARKS.append(text)
+    try:
+        yield
+    finally:
+        _MARKS.pop()
+
+
+def _stamp(fig, text: str) -> None:
+    title = fig._suptitle  # the figure's title artist (None until suptitle is called)
+    if title is not None and title.get_text():
+        title.set_text(f"{text}\n{title.get_text()}")
+        title.set_color(SMOKE_COLOR)
+    else:
+        fig.suptitle(text, color=SMOKE_COLOR)
+
+
 def save(fig, path_stem: str | os.PathLike) -> list[Path]:
-    """Writes `<stem>.png` and `<stem>.pdf` atomically (temp file, then rename)."""
+    """Writes `<stem>.png` and `<stem>.pdf` atomically (temp file, then rename), with the mark
+    of an enclosing `marked` block."""
+    if _MARKS and _MARKS[-1]:
+        _stamp(fig, _MARKS[-1])
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []

@@ -10,6 +10,9 @@ from figures.style import color, new_figure, save
 from theory import paper
 from theory.stats import mean_ci
 
+# A panel whose curves and bands all stay under this accuracy gets its own y range.
+ZOOM_BELOW = 0.25
+
 
 def _seeds(n: int) -> str:
     return f"{n} seed" + ("" if n == 1 else "s")
@@ -52,7 +55,8 @@ def draw_table(s: dict, out: str | Path) -> list[Path]:
                 zorder=4,
                 label=paper.SOURCE if arm == "base" else None,
             )
-    ax.set_xticks(range(len(arms)), arms, rotation=20, ha="right")
+    # Level names broken at their hyphens: rotated ones would run into each other.
+    ax.set_xticks(range(len(arms)), [a.replace("-", "-\n") for a in arms])
     ax.set_ylabel("held-out greedy accuracy")
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylim(0, 1.22)  # headroom for the gap and the legend
@@ -91,6 +95,7 @@ def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
     flat = axes.ravel()
     for j in range(panels):
         ax = flat[j]
+        top = 0.0  # the highest band edge in the panel
         for name in strategies:
             if j == 0:
                 acc = np.asarray(m[name]["test_accuracy"], dtype=np.float64)
@@ -102,11 +107,17 @@ def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
             mean, half = mean_ci(acc, axis=0)
             ax.plot(t, mean, color=color(name), label=name, marker=".")
             ax.fill_between(t, mean - half, mean + half, color=color(name), alpha=0.2, lw=0)
-        ax.set_title("all prompts" if j == 0 else f"{j}-digit sums", fontsize=9)
+            top = max(top, float(np.nanmax(mean + half, initial=0.0)))
+        title = "all prompts" if j == 0 else f"{j}-digit sums"
         ax.set_xlabel("round")
         ax.set_xticks(range(acc.shape[1]))  # whole rounds only
         ax.set_ylabel("held-out greedy accuracy")
-        ax.set_ylim(-0.02, 1.02)
+        if top < ZOOM_BELOW:  # on [0, 1] these curves would lie flat on the axis
+            ax.set_ylim(-0.02 * ZOOM_BELOW, max(1.15 * top, 0.02))
+            title += " (y zoomed)"
+        else:
+            ax.set_ylim(-0.02, 1.02)
+        ax.set_title(title, fontsize=9)
     for ax in flat[panels:]:
         ax.axis("off")
     handles, labels = flat[0].get_legend_handles_labels()

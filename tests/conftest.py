@@ -52,3 +52,22 @@ def tiny_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_setup(tiny_config, tiny_dir):
     return make_setup(tiny_config, tiny_dir, progress=False)[0]
+
+
+# Experiments' tiny presets run through the command line, once per session: the figure tests
+# and the layout test read the same run directories.
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    from experiments.cli import main
+
+    root = tmp_path_factory.mktemp("tiny_runs")
+
+    def run(name: str):
+        out = root / name
+        if not (out / "DONE").exists():
+            assert main(["run", name, "--preset", "tiny", "--out", str(out), "--quiet"]) == 0
+        return out
+
+    return run

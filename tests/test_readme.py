@@ -155,7 +155,7 @@ def test_command_parses_and_resolves(argv):
         registry.get(args.name).config(args.preset)
     elif args.command == "reproduce":
         only = cli._only(args.only)
-        drawn = [e for e in registry.experiments().values() if e.figure is not None]
+        drawn = list(registry.reproduced().values())
         for exp in drawn:
             if only is None or exp.name in only:
                 exp.config(args.preset)

@@ -1,59 +1,43 @@
-"""Interval statistics over seeds: 95% t-intervals (exact Student-t quantiles, no SciPy), first
-crossings of a threshold."""
+"""Interval statistics over seeds: 95% t-intervals (SciPy's Student-t quantiles), first crossings
+of a threshold."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy.stats import t as student_t
 
 
-def t_central_mass(t: float, df: int) -> float:
-    """P(|T| <= t) for Student's t with integer df (Abramowitz & Stegun 26.7.3-4, exact)."""
-    theta = math.atan(t / math.sqrt(df))
-    s, c = math.sin(theta), math.cos(theta)
-    if df % 2:  # odd
-        if df == 1:
-            return 2 * theta / math.pi
-        term, total = c, c
-        for k in range(3, df - 1, 2):  # cos + (2/3) cos^3 + (2*4)/(3*5) cos^5 + ...
-            term *= (k - 1) / k * c * c
-            total += term
-        return 2 / math.pi * (theta + s * total)
-    term, total = 1.0, 1.0
-    for k in range(2, df - 1, 2):  # 1 + (1/2) cos^2 + (1*3)/(2*4) cos^4 + ...
-        term *= (k - 1) / k * c * c
-        total += term
-    return s * total
+def t975(df):
+    """The 0.975 quantile of Student's t (two-sided 95%) with `df` degrees of freedom (SciPy).
 
-
-def t975(df: int) -> float:
-    """The 0.975 quantile of Student's t (two-sided 95%), by bisection on the exact CDF."""
-    if df != int(df) or df < 1:
+    `df`: an integer >= 1, or an array of them (one quantile per entry)."""
+    d = np.asarray(df, dtype=np.float64)
+    if d.size == 0 or np.any(d < 1) or np.any(d != np.floor(d)):
         raise ValueError(f"df must be an integer >= 1; got {df}")
-    lo, hi = 0.0, 20.0  # t_{0.975, 1} = 12.706
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if t_central_mass(mid, int(df)) < 0.95:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return student_t.ppf(0.975, d)[()]
 
 
 def mean_ci(x, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of its 95% t-interval along `axis`.
+    """Mean and half-width of its 95% t-interval along `axis`, NaN entries left out.
 
-    With one sample there is no interval: the half-width is 0 (a band of no width when drawn;
-    `ci_summary` reports it as missing).
+    A NaN entry (a value that does not exist, e.g. a ratio over a zero gain) is not counted
+    in n: each position has its own n, the number of its non-NaN entries, and its own t
+    quantile with n - 1 degrees of freedom. With one sample there is no interval: the
+    half-width is 0 (a band of no width when drawn; `ci_summary` reports it as missing). With
+    none, mean and half-width are NaN.
     """
     x = np.asarray(x, dtype=np.float64)
-    n = x.shape[axis]
-    mean = np.nanmean(x, axis=axis)
-    if n < 2:
-        return mean, np.zeros_like(mean)
-    sem = np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
-    return mean, t975(n - 1) * sem
+    present = ~np.isnan(x)
+    n = present.sum(axis=axis)
+    safe_n = np.maximum(n, 1)
+    mean = np.where(n > 0, np.where(present, x, 0.0).sum(axis=axis) / safe_n, np.nan)
+    dev = np.where(present, x - np.expand_dims(mean, axis), 0.0)
+    sem = np.sqrt((dev * dev).sum(axis=axis) / np.maximum(n - 1, 1) / safe_n)
+    half = np.where(n >= 2, t975(np.maximum(n - 1, 1)) * sem, 0.0)
+    half = np.where(n == 0, np.nan, half)
+    return mean[()], half[()]
 
 
 def first_at_or_below(x, threshold, axis: int = -1) -> np.ndarray:
@@ -70,17 +54,20 @@ def first_at_or_below(x, threshold, axis: int = -1) -> np.ndarray:
 def ci_summary(values) -> dict:
     """Mean and 95% t-interval of a 1-D sample (e.g. one number per seed), as a record.
 
-    The half-width is NaN (written as null) for a single value: there is no interval.
+    NaN entries are left out of the mean, the interval and `n` (the number of values that
+    exist), but kept in `values` (written as null), so that `values[i]` stays seed i's. The
+    half-width is NaN (written as null) with fewer than two values: there is no interval.
     """
     v = np.asarray(values, np.float64).reshape(-1)
+    n = int(np.count_nonzero(~np.isnan(v)))
     mean, half = mean_ci(v)
-    half = float(half) if v.size > 1 else math.nan
+    half = float(half) if n > 1 else math.nan
     return {
         "mean": float(mean),
         "ci_low": float(mean) - half,
         "ci_high": float(mean) + half,
         "half_width": half,
-        "n": int(v.size),
+        "n": n,
         "values": v.tolist(),
     }
 

@@ -169,6 +169,9 @@ def test_testbed_tiny_through_the_command_line(tmp_path, capsys):
     out = tmp_path / "testbed"
     argv = ["run", "testbed", "--preset", "tiny", "--set", "rounds=1", "--out", str(out)]
     assert main([*argv, "--quiet"]) == 0
+    printed = capsys.readouterr().out  # the Table 1 analogue, marked, then the directory
+    assert "| arm " in printed and "| boosting " in printed and "numbers mean nothing" in printed
+    assert printed.rstrip().endswith(f"testbed: ran -> {out}")
     for name in ("fig6.png", "fig7.png", "summary.json", "metrics.json", "DONE"):
         assert (out / name).exists(), name
     summary = _read(out / "summary.json")

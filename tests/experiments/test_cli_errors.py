@@ -23,7 +23,7 @@ from experiments.cli import main
         (["run", "sim", "--set", "filter_fpr=0.1"], "filter_fpr applies only to filter=general"),
         (["run", "sim", "--set", "theta=1e30"], "theta must lie in"),
         (["reproduce", "--only", ","], "--only names no experiment"),
-        (["reproduce", "--only", "sim"], "--only: 'sim' draws no figure"),
+        (["reproduce", "--only", "sim"], "--only: 'sim' is not part of reproduce"),
         (["reproduce", "--only", "fig99"], "--only: 'fig99' is not an experiment"),
         (["options", "nope"], "experiment must be one of"),
     ],

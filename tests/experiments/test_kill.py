@@ -17,7 +17,7 @@ from experiments import registry, rundir
 from experiments.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = ["sim"] + [e.name for e in registry.experiments().values() if e.figure is not None]
+NAMES = ["sim"] + list(registry.reproduced())
 # Where in the run the kill lands, as a share of the uninterrupted run's wall time after the
 # run directory appears: spread over the experiments so that early, middle and late kills
 # (before, during and after the results are written) are all exercised.

@@ -20,7 +20,7 @@ def reproduced(tmp_path_factory):
 
 
 def _with_figures():
-    return [e for e in registry.experiments().values() if e.figure is not None]
+    return list(registry.reproduced().values())
 
 
 def test_every_figure_and_the_report(reproduced):

@@ -9,17 +9,32 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import checkpoint, registry, rundir
+from experiments import checkpoint, registry, rundir, tracking
 from experiments import testbed_runs as testbed
 from experiments.configs import testbed as config_lib
 from experiments.driver import execute
 from experiments.testbed_runs import make_setup
 from sim.lm import run, strategy
+from tests.experiments.test_tracking import _read_events as read_events
 from theory.stats import ci_summary
 
 
-def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup):
-    execute(registry.get("testbed"), tiny_config, tiny_dir, progress=False)
+def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup, monkeypatch):
+    seen = []  # rounds in the event file each time the runner finishes a round
+
+    def log_round(step, scalars, original=tracking.log_round):
+        original(step, scalars)
+        (path,) = (tiny_dir / tracking.TB_DIR).glob("events.out.tfevents.*")
+        seen.append([e.step for e in read_events(path)[1:]])
+
+    monkeypatch.setattr(tracking, "log_round", log_round)
+    execute(registry.get("testbed"), tiny_config, tiny_dir, progress=False, log="tensorboard")
+    # TensorBoard: each round in the file as soon as it finished, one event per round
+    assert seen == [list(range(r + 1)) for r in range(tiny_config.rounds + 1)]
+    (path,) = (tiny_dir / tracking.TB_DIR).glob("events.out.tfevents.*")
+    tags = {v.tag for e in read_events(path)[1:] for v in e.summary.value}
+    seed = "/seed0" if tiny_config.seeds > 1 else ""  # as metrics.csv: no seed part with one
+    assert {f"{s}/test_accuracy{seed}" for s in tiny_config.strategies} <= tags
     summary = rundir.read_json(tiny_dir / testbed.SUMMARY_FILE)
     metrics = rundir.read_json(tiny_dir / "metrics.json")
     seeds, rounds = tiny_config.seeds, tiny_config.rounds

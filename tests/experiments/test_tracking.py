@@ -4,6 +4,7 @@ bitwise CRC-32C, independent of the writer); --log wandb when installed; bad val
 from __future__ import annotations
 
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -93,7 +94,7 @@ def test_tensorboard_events_hold_the_per_round_metrics(tmp_path, capsys):
     assert picked.sum() == 6  # rounds 0..5 of the tiny preset
     rows = zip(cols["arm"][picked], cols["round"][picked], cols["value"][picked], strict=True)
     for arm, rnd, value in rows:
-        tag = f"{arm}/mean_accuracy"
+        tag = f"{arm}/mean_accuracy" if arm else "mean_accuracy"  # one arm: no leading '/'
         assert logged[(tag, int(rnd))] == pytest.approx(float(value), rel=1e-6)
     # a rerun of the complete run neither recomputes nor writes a second event file
     assert (
@@ -103,6 +104,55 @@ def test_tensorboard_events_hold_the_per_round_metrics(tmp_path, capsys):
         == 0
     )
     assert len(list((out / tracking.TB_DIR).glob("events.out.tfevents.*"))) == 1
+
+
+def test_tensorboard_one_event_per_round_with_real_increasing_timestamps(tmp_path):
+    out = tmp_path / "run"
+    before = time.time()
+    argv = ["run", "sim", "--preset", "tiny", "--out", str(out), "--quiet", "--log", "tensorboard"]
+    assert main(argv) == 0
+    after = time.time()
+    (path,) = (out / tracking.TB_DIR).glob("events.out.tfevents.*")
+    events = _read_events(path)[1:]
+    assert [e.step for e in events] == list(range(6))  # rounds 0..5 of the tiny preset
+    times = np.asarray([e.wall_time for e in events])
+    assert np.all(np.diff(times) > 0) and before <= times[0] and times[-1] <= after
+    tags = {v.tag for e in events for v in e.summary.value}
+    assert "mean_accuracy" in tags and not any(t.startswith("/") for t in tags)
+
+
+def test_rounds_are_written_as_they_finish(tmp_path):
+    tb = tmp_path / tracking.TB_DIR
+    with tracking.active("tensorboard", tmp_path, "x") as tracker:
+        for r in range(3):
+            tracking.log_round(r, [("a/m/seed0", 0.1 * r), ("a/m/seed1", float("nan"))])
+            # readable while the run goes on: file version + one event per finished round
+            (path,) = tb.glob("events.out.tfevents.*")
+            events = _read_events(path)
+            assert [e.step for e in events[1:]] == list(range(r + 1))
+            assert [v.tag for v in events[-1].summary.value] == ["a/m/seed0"]  # NaN left out
+        # at the end, only the rounds not written live: 3 and 4
+        rows = [("x", "a", 0, rnd, "m", 0.5) for rnd in range(5)]
+        tracker.finish(rows)
+    steps = [e.step for e in _read_events(path)[1:]]
+    assert steps == [0, 1, 2, 3, 4]
+    assert tracking.log_round(9, [("a", 1.0)]) is None  # no active tracker: nothing written
+    assert [e.step for e in _read_events(path)[1:]] == steps
+
+
+def test_population_tags_match_metrics_csv():
+    arms = ["filter-only", "filter-only", "boosting", "boosting"]
+    metrics = {"acc": np.asarray([0.1, 0.2, 0.3, 0.4]), "by_digit": np.zeros((4, 3))}
+    assert tracking.round_scalars(arms, metrics, seeds=2) == [
+        ("filter-only/acc/seed0", 0.1),
+        ("filter-only/acc/seed1", 0.2),
+        ("boosting/acc/seed0", 0.3),
+        ("boosting/acc/seed1", 0.4),
+    ]
+    assert tracking.round_scalars(["a", "b"], {"acc": np.asarray([0.5, 0.6])}, seeds=1) == [
+        ("a/acc", 0.5),
+        ("b/acc", 0.6),
+    ]
 
 
 def test_bad_log_backend_is_named(tmp_path, capsys):
