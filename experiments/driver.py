@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -37,15 +36,12 @@ def default_run_dir(name: str, preset: str, config) -> Path:
     return Path("runs") / f"{name}-{preset}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def _clear(out: Path) -> None:
-    """Empties a run directory, keeping the lock this process holds on it."""
-    for child in out.iterdir():
-        if child.name == rundir.LOCK_FILE:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+def _clear(out: Path, why: str) -> None:
+    """Deletes what runs wrote in `out` (`rundir.clear`), saying what it kept."""
+    kept = rundir.clear(out)
+    print(f"{out}: {why}; cleared the run's files", file=sys.stderr)
+    if kept:
+        print(f"{out}: kept {', '.join(kept)} (not written by a run)", file=sys.stderr)
 
 
 def _draw(experiment: Experiment, out: Path) -> None:
@@ -79,16 +75,19 @@ def execute(
     A complete run of the same config is skipped (its figure is redrawn); an incomplete one is
     continued (experiments that checkpoint pick up where they stopped), and so is a complete one
     whose files no longer match DONE's checksums (reported on stderr); a directory holding a
-    different config is an error unless `force`, which clears it. A second process writing the
-    same directory is refused (`rundir.locked`). `log` ("tensorboard" | "wandb") also writes
-    the per-round metrics there (`experiments.tracking`); a skipped run writes them when its
-    directory has none yet.
+    different config is an error unless `force`, which deletes the files a run writes there
+    (`rundir.clear`). Only a new or empty directory or a run directory (`rundir.MARKER_FILE`) is
+    used at all. A second process writing the same directory is refused (`rundir.locked`).
+    `log` ("tensorboard" | "wandb") also writes the per-round metrics there
+    (`experiments.tracking`); a skipped run writes them when its directory has none yet.
     Returns (run directory, "skipped" | "ran").
     """
     out = Path(out_dir)
     saved = resolved(config)
     tracking.check_backend(log)
+    rundir.check_usable(out)  # before the lock: a foreign folder gets no LOCK either
     with rundir.locked(out):
+        rundir.check_usable(out)
         run_dir, status = _execute(experiment, config, saved, out, force=force, progress=progress)
         if log is not None and (status == "ran" or not tracking.has_log(log, out)):
             tracking.log_run(log, out, experiment.name)
@@ -96,7 +95,7 @@ def execute(
 
 
 def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool):
-    bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).exists() else []
+    bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).is_file() else []
     if bad:  # never reuse results that are not what the run wrote
         print(f"{experiment.name}: {out}: {'; '.join(bad)}; recomputing the run", file=sys.stderr)
         (out / rundir.DONE_FILE).unlink()
@@ -110,15 +109,10 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
                 f"{out} holds a run of a different config (see {out / rundir.CONFIG_FILE}); "
                 "choose another --out or pass --force to overwrite it"
             )
-        _clear(out)
+        _clear(out, "--force: it held a run of another config")
     if rundir.config_matches(out, experiment.name, saved) and _format(out) != experiment.format:
         # Same config, results written by an older layout: recompute them.
-        if progress:
-            print(
-                f"{experiment.name}: {out} was written in an older format; rerunning",
-                file=sys.stderr,
-            )
-        _clear(out)
+        _clear(out, "written in an older format; rerunning")
     if rundir.is_complete(out) and rundir.config_matches(out, experiment.name, saved):
         if not (out / longform.CSV_FILE).exists():
             write_csv(out, experiment.name)  # a run from before metrics.csv
@@ -129,7 +123,7 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
     if sized is not None:  # before any work: a run that cannot fit fails now, naming sizes
         memory.check(experiment.name, sized[0], sized[1], reduce=sized[2])
     out.mkdir(parents=True, exist_ok=True)
-    rundir.write_config(out, experiment.name, saved, format=experiment.format)
+    rundir.write_config(out, experiment.name, saved, format=experiment.format)  # and the marker
     start = time.perf_counter()
     try:
         experiment.run(config, out, progress=progress)
