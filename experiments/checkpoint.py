@@ -90,9 +90,7 @@ def load(path: str | os.PathLike, like: Any, *, config_sha256: str) -> tuple[Any
     return jax.tree.unflatten(treedef, leaves), payload.get("extras", {})
 
 
-def restore(
-    path: str | os.PathLike, like: Any, *, config_sha256: str
-) -> tuple[Any, dict] | None:
+def restore(path: str | os.PathLike, like: Any, *, config_sha256: str) -> tuple[Any, dict] | None:
     """`load`, or None when there is nothing usable: no file, or one that `load` refuses, which
     is deleted after one line on stderr naming it and why (the caller starts afresh)."""
     path = Path(path)

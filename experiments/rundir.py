@@ -275,9 +275,7 @@ def mismatches(run_dir: str | os.PathLike) -> list[str]:
     run_dir = Path(run_dir)
     try:
         recorded = read_json(run_dir / DONE_FILE)["sha256"]
-        if not isinstance(recorded, dict) or not all(
-            isinstance(v, str) for v in recorded.values()
-        ):
+        if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
             raise TypeError("no checksums")
     except FileNotFoundError:
         return [f"{DONE_FILE} (missing)"]

@@ -21,8 +21,9 @@ def test_calibrate_recovers_a_known_beta(tmp_path, capsys):
     assert main([*argv, "--out", str(out), "--quiet"]) == 0
     m = json.loads((out / "calibration.json").read_text())
     assert m["beta_a"] == pytest.approx(a, abs=1e-4) and m["beta_b"] == pytest.approx(b, abs=1e-4)
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith("beta_a=") and " beta_b=" in last and " eta=" in last
+    *_, fit, last = capsys.readouterr().out.strip().splitlines()
+    assert fit.startswith("beta_a=") and " beta_b=" in fit and " eta=" in fit
+    assert last == f"calibrate: ran -> {out}"
     assert (out / "calibration.png").exists()
     for name in ("filter-only", "boosting", "boosting-uniform"):
         s = m["strategies"][name]
