@@ -258,8 +258,9 @@ def inputs(
         raise ValueError(f"--tolerance must be a number > 0; got {tolerance}")
     if counts is not None:
         load_counts(counts)
-    else:
-        parse_pass_at_k(pass_at_k)
+    else:  # the fit is cheap: refuse values no Beta produces before anything is written
+        observed = parse_pass_at_k(pass_at_k)
+        check_fit(observed, *cal.fit_beta(observed), tolerance)
     if after is not None:
         observed_after = parse_pass_at_k(after, option="--after")
         if set(observed_after) != {1}:
@@ -302,8 +303,7 @@ def _run(config: dict, out: Path, *, progress: bool = True) -> None:
         result["a0_estimate"] = "posterior mean (j + a) / (n + a + b) under the ML Beta fit"
     else:
         observed_pass = parse_pass_at_k(c["pass_at_k"])
-        a, b = cal.fit_beta(observed_pass)
-        check_fit(observed_pass, a, b, c["tolerance"])
+        a, b = cal.fit_beta(observed_pass)  # `inputs` checked its misfit
         a0 = beta_quantiles(a, b, prompts)
         result["pass_at_k_observed"] = observed_pass
         result["a0_estimate"] = f"Beta(a, b) quantiles at (i + 1/2)/{prompts}"
