@@ -1,11 +1,13 @@
 """`calibrate`: fit Beta(a, b) to a real model's pass@k (or per-prompt counts), build the task,
 fit the partial learner's step eta to one observed round, and predict the rounds that follow.
 
-Writes DIR/calibration.json and DIR/calibration.{png,pdf}; see docs/calibration.md.
+Writes the run directory DIR (`run`'s rules): calibration.json and calibration.{png,pdf};
+see docs/calibration.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -18,24 +20,30 @@ from jax.scipy.special import betainc
 import sim
 from experiments import rundir
 from experiments.configs.sim import SimConfig
+from experiments.experiment import Experiment
 from experiments.progress import Progress
 from sim.table.rollout import init_state, round_step
 from theory import calibration as cal
 
 STRATEGIES = ("filter-only", "boosting", "boosting-uniform")
+RESULT_FILE = "calibration.json"
 
 
 def parse_pass_at_k(text: str, option: str = "--pass-at-k") -> dict[int, float]:
-    """'1:0.42,10:0.71' -> {1: 0.42, 10: 0.71}; a ValueError naming `option` otherwise."""
-    out = {}
+    """'1:0.42,10:0.71' -> {1: 0.42, 10: 0.71}; a ValueError naming `option` otherwise (also
+    for a k given twice: which value was meant is not ours to guess)."""
+    out: dict[int, float] = {}
     for item in (i.strip() for i in text.split(",") if i.strip()):
         try:
             k, v = item.split(":")
-            out[int(k)] = float(v)
+            k, v = int(k), float(v)
         except ValueError:
             raise ValueError(
                 f"{option} expects K:V pairs like 1:0.42,10:0.71; got {item!r}"
             ) from None
+        if k in out:
+            raise ValueError(f"{option} gives k = {k} twice ({out[k]:g} and {v:g}); give it once")
+        out[k] = v
     try:
         cal._check_pass_at_k(out) if option == "--pass-at-k" else None
     except ValueError as err:
@@ -43,20 +51,59 @@ def parse_pass_at_k(text: str, option: str = "--pass-at-k") -> dict[int, float]:
     return out
 
 
+def _no_repeats(pairs):
+    """json.loads's object hook: a key given twice is an error, not a silent last-wins."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice ({out[key]!r} and {value!r})")
+        out[key] = value
+    return out
+
+
+def _count(name: str, value) -> int:
+    """A whole number from JSON: an int, or a float with no fractional part; never a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a whole number; got {value!r}")
+    if not math.isfinite(value) or value != math.floor(value):
+        raise ValueError(f"{name} must be a whole number; got {value!r}")
+    return int(value)
+
+
 def load_counts(path: str | Path) -> tuple[np.ndarray, int]:
-    """--counts FILE: JSON with `samples_per_prompt` n and `per_prompt` {id: correct count}."""
+    """--counts FILE: JSON with `samples_per_prompt` n and `per_prompt` {id: correct count}.
+
+    Each count is a whole number in [0, n] (not a bool, not fractional), and no key repeats."""
     try:
-        data = json.loads(Path(path).read_text())
-        n = int(data["samples_per_prompt"])
-        j = np.asarray([int(v) for v in data["per_prompt"].values()], dtype=np.float64)
+        data = json.loads(Path(path).read_text(), object_pairs_hook=_no_repeats)
+        n = _count("samples_per_prompt", data["samples_per_prompt"])
+        per = data["per_prompt"]
+        j = np.asarray([_count(f"per_prompt[{i!r}]", v) for i, v in per.items()], np.float64)
     except (OSError, KeyError, TypeError, ValueError, AttributeError) as err:
         raise ValueError(
             f"--counts: {path} must be JSON with samples_per_prompt and per_prompt "
             f"{{id: correct count}}; {err}"
         ) from None
     if n < 1 or j.size == 0 or np.any((j < 0) | (j > n)):
-        raise ValueError(f"--counts: counts must lie in [0, samples_per_prompt = {n}]")
+        raise ValueError(f"--counts: {path}: counts must lie in [0, samples_per_prompt = {n}]")
     return j, n
+
+
+def check_fit(observed: dict[int, float], a: float, b: float, tolerance: float) -> None:
+    """Refuses a Beta fit that misses an observed pass@k by more than `tolerance` (absolute):
+    no Beta(a, b) produces such values (with three or more, each pair may be possible while
+    the set is not), and predictions from the nearest one would be about another model."""
+    with jax.enable_x64(True):
+        fitted = {k: float(cal.pass_at_k(a, b, k)) for k in observed}
+    worst = max(observed, key=lambda k: abs(fitted[k] - observed[k]))
+    if abs(fitted[worst] - observed[worst]) > tolerance:
+        given = ",".join(f"{k}:{v:g}" for k, v in observed.items())
+        best = ", ".join(f"pass@{k} = {fitted[k]:.4f}" for k in observed)
+        raise ValueError(
+            f"--pass-at-k: no Beta(a, b) reproduces {given}: the closest, Beta({a:.4g}, {b:.4g}),"
+            f" gives {best} (off by {abs(fitted[worst] - observed[worst]):.3g} at k = {worst}, "
+            f"more than --tolerance {tolerance:g})"
+        )
 
 
 def beta_quantiles(a: float, b: float, n: int) -> np.ndarray:
@@ -163,7 +210,14 @@ def predict(
     return out
 
 
-def calibrate(
+def _file_sha256(path: str | Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def inputs(
     *,
     pass_at_k: str | None,
     counts: str | None = None,
@@ -175,15 +229,18 @@ def calibrate(
     beta_hard: float | None = None,
     gamma_hard: float | None = None,
     budget: float | None = None,
-    out: str | Path = "runs/calibrate",
     prompts: int = 2000,
     seeds: int = 4,
     target: float = 0.6,
-    progress: bool = True,
+    tolerance: float = 0.02,
 ) -> dict:
-    """The `calibrate` command; returns what it writes to OUT/calibration.json."""
+    """Every input of `calibrate`, checked: the run's config (the counts file by content too)."""
     if pass_at_k is None and counts is None:
         raise ValueError("--pass-at-k or --counts is required")
+    if pass_at_k is not None and counts is not None:
+        raise ValueError(
+            f"--pass-at-k {pass_at_k} and --counts {counts} are two sources for one fit; give one"
+        )
     checks = (
         ("--k", k, 1),
         ("--rounds", rounds, 1),
@@ -197,10 +254,44 @@ def calibrate(
     SimConfig(beta=beta, gamma=gamma, beta_hard=beta_hard, gamma_hard=gamma_hard)
     if budget is not None and not budget >= 0:
         raise ValueError(f"--budget must be >= 0; got {budget}")
-    result: dict = {"k": k, "rounds": rounds, "beta": beta, "gamma": gamma}
-    result.update(beta_hard=beta_hard, gamma_hard=gamma_hard)
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ValueError(f"--tolerance must be a number > 0; got {tolerance}")
     if counts is not None:
-        j, n = load_counts(counts)
+        load_counts(counts)
+    else:  # the fit is cheap: refuse values no Beta produces before anything is written
+        observed = parse_pass_at_k(pass_at_k)
+        check_fit(observed, *cal.fit_beta(observed), tolerance)
+    if after is not None:
+        observed_after = parse_pass_at_k(after, option="--after")
+        if set(observed_after) != {1}:
+            raise ValueError(f"--after expects 1:V (pass@1 after one round); got {after!r}")
+    return dict(
+        pass_at_k=pass_at_k,
+        counts=None if counts is None else str(counts),
+        counts_sha256=None if counts is None else _file_sha256(counts),
+        after=after,
+        k=k,
+        rounds=rounds,
+        beta=beta,
+        gamma=gamma,
+        beta_hard=beta_hard,
+        gamma_hard=gamma_hard,
+        budget=budget,
+        prompts=prompts,
+        seeds=seeds,
+        target=target,
+        tolerance=tolerance,
+    )
+
+
+def _run(config: dict, out: Path, *, progress: bool = True) -> None:
+    """The calibration of checked `inputs` into `out`/calibration.json."""
+    c = config
+    k, prompts = c["k"], c["prompts"]
+    result: dict = {"k": k, "rounds": c["rounds"], "beta": c["beta"], "gamma": c["gamma"]}
+    result.update(beta_hard=c["beta_hard"], gamma_hard=c["gamma_hard"])
+    if c["counts"] is not None:
+        j, n = load_counts(c["counts"])
         a, b = cal.fit_beta_ml(j, n)
         # Posterior mean under the fitted prior: a prompt seen 0 of n stays solvable (§8).
         a0 = np.asarray(cal.prompt_accuracy(j, n, prior=(a, b)), dtype=np.float64)
@@ -211,8 +302,8 @@ def calibrate(
         result["pass_at_k_observed"] = cal.empirical_pass_at_k(j, n, [1, n])
         result["a0_estimate"] = "posterior mean (j + a) / (n + a + b) under the ML Beta fit"
     else:
-        observed_pass = parse_pass_at_k(pass_at_k)
-        a, b = cal.fit_beta(observed_pass)
+        observed_pass = parse_pass_at_k(c["pass_at_k"])
+        a, b = cal.fit_beta(observed_pass)  # `inputs` checked its misfit
         a0 = beta_quantiles(a, b, prompts)
         result["pass_at_k_observed"] = observed_pass
         result["a0_estimate"] = f"Beta(a, b) quantiles at (i + 1/2)/{prompts}"
@@ -221,33 +312,60 @@ def calibrate(
             str(kk): float(cal.no_success_share(a, b, kk)) for kk in sorted({k, 5, 8, 10})
         }
     eta = 1.0
-    if after is not None:
-        observed_after = parse_pass_at_k(after, option="--after")
-        if set(observed_after) != {1}:
-            raise ValueError(f"--after expects 1:V (pass@1 after one round); got {after!r}")
-        eta = fit_eta(a0, k, observed_after[1])
-    result.update(beta_a=a, beta_b=b, eta=eta, target=target)
+    if c["after"] is not None:
+        eta = fit_eta(a0, k, parse_pass_at_k(c["after"], option="--after")[1])
+    result.update(beta_a=a, beta_b=b, eta=eta, target=c["target"])
     result["strategies"] = predict(
         a0,
         k=k,
-        rounds=rounds,
-        beta=beta,
-        gamma=gamma,
-        budget=budget,
+        rounds=c["rounds"],
+        beta=c["beta"],
+        gamma=c["gamma"],
+        budget=c["budget"],
         eta=eta,
-        seeds=seeds,
-        target=target,
-        beta_hard=beta_hard,
-        gamma_hard=gamma_hard,
+        seeds=c["seeds"],
+        target=c["target"],
+        beta_hard=c["beta_hard"],
+        gamma_hard=c["gamma_hard"],
         progress=progress,
     )
-    out = Path(out)
-    rundir.atomic_write_json(out / "calibration.json", result)
+    rundir.atomic_write_json(out / RESULT_FILE, result)
+
+
+def _figure(out: Path) -> list[Path]:
     from figures import calibration as fig
 
-    fig.draw(rundir.read_json(out / "calibration.json"), out / "calibration")
+    return fig.draw(rundir.read_json(out / RESULT_FILE), out / "calibration")
+
+
+EXPERIMENT = Experiment(
+    name="calibrate",
+    summary="Beta(a, b) fitted to a real model's pass@k, and the rounds predicted from it",
+    presets={},
+    run=_run,
+    figure=_figure,
+)
+
+
+def calibrate(
+    *,
+    out: str | Path = "runs/calibrate",
+    force: bool = False,
+    progress: bool = True,
+    **kwargs,
+) -> dict:
+    """The `calibrate` command (`inputs` lists its options); returns what OUT/calibration.json
+    holds. OUT follows `run`'s rules (`driver.execute`): a calibration of the same inputs is
+    reused, one of other inputs is refused unless `force`, a folder that is not a run
+    directory is refused."""
+    from experiments.driver import execute
+
+    config = inputs(**kwargs)
+    run_dir, status = execute(EXPERIMENT, config, Path(out), force=force, progress=progress)
+    result = rundir.read_json(run_dir / RESULT_FILE)
     if progress:
         for name, s in result["strategies"].items():
             print(f"{name:17s} pass@1 {np.round(s['pass_at_1'], 4).tolist()}")
-    print(f"beta_a={a:.6g} beta_b={b:.6g} eta={eta:.6g}")
+    print(f"beta_a={result['beta_a']:.6g} beta_b={result['beta_b']:.6g} eta={result['eta']:.6g}")
+    print(f"calibrate: {status} -> {run_dir}")
     return result

@@ -16,11 +16,18 @@ from experiments.errors import OptionError
 
 
 def _config(experiment, preset: str, sets: list[str], seeds: int | None):
+    """The preset with every `--set` applied. All `--set` flags are read as one list, and a key
+    given twice (in one flag or across flags, or as both `--seeds` and `--set seeds=`) is an
+    error rather than a silent last-wins."""
     from experiments.configs.coerce import override, parse_sets
 
     config = experiment.config(preset)
     values = parse_sets(sets)
     if seeds is not None:
+        if "seeds" in values:
+            raise OptionError(
+                f"--seeds {seeds} and --set seeds={values['seeds']} both give seeds; give one"
+            )
         values["seeds"] = str(seeds)
     return override(config, values) if values else config
 
@@ -102,7 +109,14 @@ def _cmd_figure(args) -> int:
         raise OptionError(f"run_dir: experiment {exp.name!r} draws no figure")
     if not (run_dir / rundir.METRICS_FILE).is_file():
         raise OptionError(f"run_dir: {run_dir} holds no {rundir.METRICS_FILE}; run it first")
-    for path in draw_figure(exp, run_dir):
+    try:
+        paths = draw_figure(exp, run_dir)
+    except OSError as err:  # a read-only run directory, a full disk: name the path
+        raise OptionError(
+            f"cannot write {err.filename or run_dir}: {err.strerror or err} (copy the run "
+            "directory somewhere writable and draw it there)"
+        ) from None
+    for path in paths:
         print(path)
     return 0
 
@@ -129,7 +143,9 @@ def _only(text: str | None) -> tuple[str, ...] | None:
 
     if text is None:
         return None
-    drawn = list(registry.reproduced())
+    from experiments.reproduce import CALIBRATION
+
+    drawn = [*registry.reproduced(), CALIBRATION]
     only = tuple(n.strip() for n in text.split(",") if n.strip())
     if not only:
         raise OptionError(f"--only names no experiment; choose from {drawn}")
@@ -166,6 +182,8 @@ def _cmd_calibrate(args) -> int:
     from experiments.calibrate import calibrate
 
     calibrate(
+        force=args.force,
+        tolerance=args.tolerance,
         pass_at_k=args.pass_at_k,
         counts=args.counts,
         after=args.after,
@@ -184,11 +202,31 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+class _Once(argparse._StoreAction):
+    """`store`, but an option given twice is an error rather than a silent last-wins."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given", {})
+        if self.dest in seen:
+            raise argparse.ArgumentError(
+                self, f"given twice ({seen[self.dest]!r} and {values!r}); give it once"
+            )
+        seen[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
+
+
 LOG_HELP = "tensorboard | wandb: also write the per-round metrics there (off by default)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    p = _Parser(prog="python -m experiments", description=__doc__)
     p.add_argument(
         "--host-devices",
         default="auto",
@@ -216,7 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one experiment into a run directory")
     run.add_argument("name")
     run.add_argument("--preset", default="default", help="tiny | default | large")
-    run.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="override config options")
+    run.add_argument(
+        "--set",
+        nargs="*",
+        action="extend",
+        metavar="KEY=VALUE",
+        help="override config options (repeatable; a key given twice is an error)",
+    )
     run.add_argument("--seeds", type=int, default=None, help="number of seeds")
     run.add_argument(
         "--out",
@@ -269,7 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--beta-hard", type=float, default=None, help="beta where a_0 = 0")
     cal.add_argument("--gamma-hard", type=float, default=None, help="gamma where a_0 = 0")
     cal.add_argument("--budget", type=float, default=None, help="labels per round")
-    cal.add_argument("--out", default="runs/calibrate", help="output directory")
+    cal.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.02,
+        help="largest |fitted - observed| pass@k accepted from a Beta fit to 3+ values",
+    )
+    cal.add_argument("--out", default="runs/calibrate", help="run directory (as for run)")
+    cal.add_argument("--force", action="store_true", help="overwrite a calibration of other inputs")
     cal.add_argument("--prompts", type=int, default=2000, help="prompts of the Beta task")
     cal.add_argument("--seeds", type=int, default=4, help="sampled-mode seeds averaged")
     cal.add_argument("--quiet", action="store_true")
@@ -287,3 +338,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the lock is released and every write was atomic
+        if os.environ.get("EXPERIMENTS_DEBUG"):
+            raise
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130

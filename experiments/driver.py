@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -37,15 +36,12 @@ def default_run_dir(name: str, preset: str, config) -> Path:
     return Path("runs") / f"{name}-{preset}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def _clear(out: Path) -> None:
-    """Empties a run directory, keeping the lock this process holds on it."""
-    for child in out.iterdir():
-        if child.name == rundir.LOCK_FILE:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+def _clear(out: Path, why: str) -> None:
+    """Deletes what runs wrote in `out` (`rundir.clear`), saying what it kept."""
+    kept = rundir.clear(out)
+    print(f"{out}: {why}; cleared the run's files", file=sys.stderr)
+    if kept:
+        print(f"{out}: kept {', '.join(kept)} (not written by a run)", file=sys.stderr)
 
 
 # Presets that only check that every step runs: their figures and REPORT.md say so.
@@ -102,11 +98,12 @@ def execute(
     A complete run of the same config is skipped (its figure is redrawn); an incomplete one is
     continued (experiments that checkpoint pick up where they stopped), and so is a complete one
     whose files no longer match DONE's checksums (reported on stderr); a directory holding a
-    different config is an error unless `force`, which clears it. A second process writing the
-    same directory is refused (`rundir.locked`). `log` ("tensorboard" | "wandb") also writes
-    the per-round metrics there (`experiments.tracking`: rounds as they finish where the runner
-    reports them, the rest when the run ends); a skipped run writes them when its directory
-    has none yet.
+    different config is an error unless `force`, which deletes the files a run writes there
+    (`rundir.clear`). Only a new or empty directory or a run directory (`rundir.MARKER_FILE`) is
+    used at all. A second process writing the same directory is refused (`rundir.locked`).
+    `log` ("tensorboard" | "wandb") also writes the per-round metrics there
+    (`experiments.tracking`: rounds as they finish where the runner reports them, the rest when
+    the run ends); a skipped run writes them when its directory has none yet.
     `preset`, the name the config came from, is written to config.json (a smoke preset's
     figures are marked as such).
     Returns (run directory, "skipped" | "ran").
@@ -114,7 +111,9 @@ def execute(
     out = Path(out_dir)
     saved = resolved(config)
     tracking.check_backend(log)
+    rundir.check_usable(out)  # before the lock: a foreign folder gets no LOCK either
     with rundir.locked(out):
+        rundir.check_usable(out)
         had_log = log is not None and tracking.has_log(log, out)
         with tracking.active(log, out, experiment.name) as tracker:
             run_dir, status = _execute(
@@ -126,7 +125,7 @@ def execute(
 
 
 def _execute(experiment, config, saved, out: Path, *, force: bool, progress: bool, preset=None):
-    bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).exists() else []
+    bad = rundir.mismatches(out) if (out / rundir.DONE_FILE).is_file() else []
     if bad:  # never reuse results that are not what the run wrote
         print(f"{experiment.name}: {out}: {'; '.join(bad)}; recomputing the run", file=sys.stderr)
         (out / rundir.DONE_FILE).unlink()
@@ -140,15 +139,10 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
                 f"{out} holds a run of a different config (see {out / rundir.CONFIG_FILE}); "
                 "choose another --out or pass --force to overwrite it"
             )
-        _clear(out)
+        _clear(out, "--force: it held a run of another config")
     if rundir.config_matches(out, experiment.name, saved) and _format(out) != experiment.format:
         # Same config, results written by an older layout: recompute them.
-        if progress:
-            print(
-                f"{experiment.name}: {out} was written in an older format; rerunning",
-                file=sys.stderr,
-            )
-        _clear(out)
+        _clear(out, "written in an older format; rerunning")
     if rundir.is_complete(out) and rundir.config_matches(out, experiment.name, saved):
         if not (out / longform.CSV_FILE).exists():
             write_csv(out, experiment.name)  # a run from before metrics.csv
@@ -160,6 +154,7 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
         memory.check(experiment.name, sized[0], sized[1], reduce=sized[2])
     out.mkdir(parents=True, exist_ok=True)
     extra = {} if preset is None else {"preset": preset}
+    # and the run-directory marker
     rundir.write_config(out, experiment.name, saved, format=experiment.format, **extra)
     start = time.perf_counter()
     try:

@@ -51,7 +51,7 @@ def reproduce(
             preset=preset,
         )
     if only is None or CALIBRATION in only:
-        run_calibration(out / CALIBRATION, preset, progress=progress)
+        run_calibration(out / CALIBRATION, preset, force=force, progress=progress)
     # The report covers every experiment in `out`, also those an `only` run left alone.
     every = list(registry.reproduced())
     report = write_report(out, preset, every)
@@ -80,33 +80,25 @@ def calibration_args(preset: str) -> dict:
     return args
 
 
-def run_calibration(out: Path, preset: str, *, progress: bool = True) -> None:
-    """Runs `calibrate` on the shipped data into `out` unless its result is already there."""
+def run_calibration(out: Path, preset: str, *, force: bool = False, progress: bool = True) -> None:
+    """Runs `calibrate` on the shipped data into the run directory `out`; a complete one of the
+    same inputs whose files still match DONE's checksums is reused, as `run` does."""
     from experiments.calibrate import calibrate
 
-    args = calibration_args(preset)
-    done = out / "calibration.json"
-    if (
-        done.exists()
-        and (out / "args.json").exists()
-        and rundir.read_json(out / "args.json") == args
-    ):
-        return
     if progress:
         print(f"[calibration] Gemma-2-2B-it GSM8K ({preset}) ...", file=sys.stderr)
-    (out / "args.json").unlink(missing_ok=True)
     with marked(smoke_mark(preset) if preset in SMOKE_PRESETS else None):
-        calibrate(out=out, progress=progress, **args)
-    rundir.atomic_write_json(out / "args.json", args)
+        calibrate(out=out, force=force, progress=progress, **calibration_args(preset))
 
 
 def _calibration_section(out: Path, preset: str) -> list[str]:
     lines = ["## calibration: the simulator fitted to a real model, and its predictions", ""]
-    path = out / CALIBRATION / "calibration.json"
-    if not path.exists() or not (out / CALIBRATION / "args.json").exists():
+    run_dir = out / CALIBRATION
+    if not rundir.is_complete(run_dir):  # missing, interrupted, or changed since it was made
         return lines + [f"(not run yet: `python -m experiments reproduce --preset {preset}`)", ""]
-    r = rundir.read_json(path)
-    args = rundir.read_json(out / CALIBRATION / "args.json")
+    r = rundir.read_json(run_dir / "calibration.json")
+    saved = rundir.read_json(run_dir / rundir.CONFIG_FILE)["config"]
+    args = {key: saved[key] for key in calibration_args(preset)}
     lines += [
         "Gemma-2-2B-it on GSM8K (data/real_models.json, from arXiv 2504.18116): per-prompt "
         f"success fitted as Beta(a = {r['beta_a']:.4g}, b = {r['beta_b']:.4g}) to pass@k "

@@ -1,15 +1,18 @@
-"""Run directories: atomic writes, the resolved config with versions, metrics, progress,
-checksums of a finished run, and a lock against two writers."""
+"""Run directories: atomic writes, the resolved config with versions and its hash, metrics,
+checksums of a finished run, the marker that makes a directory a run directory, and a lock
+against two writers (docs/robustness.md)."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import math
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -24,8 +27,32 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 DONE_FILE = "DONE"
 LOCK_FILE = "LOCK"
+# Written first into every directory the tool makes: only such a directory is reused, resumed
+# or cleared by --force (a folder of someone's files is never touched).
+MARKER_FILE = "RUNDIR"
+MARKER = {"tool": "escaping-collapse", "kind": "run directory"}
+# What runs write (besides the files DONE records): `clear` deletes these and nothing else.
+RUN_FILES = frozenset(
+    {
+        CONFIG_FILE,
+        METRICS_FILE,
+        DONE_FILE,
+        MARKER_FILE,
+        "metrics.csv",
+        "timing.json",
+        "summary.json",
+        "problems.json",
+        "population.msgpack",
+        "params.msgpack",
+        "task.npz",
+        "calibration.json",
+        "tb",
+        "wandb",
+    }
+)
 # Not results: markers, the lock, temp files, and figures (redrawn whenever a run is reused).
 _UNCHECKED_SUFFIXES = (".png", ".pdf", ".svg", ".tmp")
+_UNCHECKED_NAMES = (DONE_FILE, LOCK_FILE, MARKER_FILE)
 
 
 def _jsonable(x: Any) -> Any:
@@ -75,8 +102,26 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    with open(path) as f:
-        return json.load(f)
+    """The JSON value in `path`; a file that is not JSON is an OptionError naming it (a missing
+    file stays an OSError, which names it too)."""
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read().decode())
+    except (ValueError, UnicodeDecodeError) as err:
+        why = f"{err.msg} at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else err
+        raise OptionError(f"{path} is not valid JSON ({why}); it may be truncated") from None
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value: sorted keys, no spaces, tuples as lists, NaN as null."""
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def config_hash(experiment: str, config: Any) -> str:
+    """sha256 of the canonical JSON of (experiment, resolved config): what a checkpoint or a
+    cached result is bound to."""
+    text = canonical_json({"experiment": experiment, "config": config})
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load(run_dir: str | os.PathLike) -> tuple[Any, dict]:
@@ -109,11 +154,84 @@ def environment() -> dict[str, Any]:
 
 
 def write_config(run_dir: str | os.PathLike, experiment: str, config: Any, **extra) -> None:
-    """config.json: the experiment's name, resolved config, seed(s), versions and device."""
+    """config.json: the experiment's name, resolved config and its hash (`config_hash`),
+    seed(s), versions and device. Marks the directory as a run directory first."""
+    mark_run_dir(run_dir)
     atomic_write_json(
         Path(run_dir) / CONFIG_FILE,
-        {"experiment": experiment, "config": config, **extra, "environment": environment()},
+        {
+            "experiment": experiment,
+            "config": config,
+            "config_sha256": config_hash(experiment, config),
+            **extra,
+            "environment": environment(),
+        },
     )
+
+
+def mark_run_dir(run_dir: str | os.PathLike) -> None:
+    """Writes the marker (`MARKER_FILE`) that makes `run_dir` a run directory."""
+    path = Path(run_dir) / MARKER_FILE
+    if not path.is_file():
+        atomic_write_json(path, MARKER)
+
+
+def is_run_dir(run_dir: str | os.PathLike) -> bool:
+    """Whether `run_dir` holds the marker of a directory this tool made."""
+    try:
+        return read_json(Path(run_dir) / MARKER_FILE) == MARKER
+    except (OSError, ValueError):
+        return False
+
+
+def check_usable(run_dir: str | os.PathLike, option: str = "--out") -> None:
+    """Raises OptionError unless `run_dir` is new, empty (a LOCK aside) or a run directory."""
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        return
+    if not run_dir.is_dir():
+        raise OptionError(f"{option}: {run_dir} is a file, not a run directory")
+    if is_run_dir(run_dir):
+        return
+    others = sorted(p.name for p in run_dir.iterdir() if p.name != LOCK_FILE)
+    if others:
+        shown = ", ".join(others[:4]) + (", ..." if len(others) > 4 else "")
+        raise OptionError(
+            f"{option}: {run_dir} is not a run directory (it holds {shown} but no "
+            f"{MARKER_FILE}); nothing there is reused or deleted: choose a new or empty directory"
+        )
+
+
+def clear(run_dir: str | os.PathLike) -> list[str]:
+    """Deletes what runs write in a run directory: the files DONE records, `RUN_FILES`, figures,
+    temp files and nested run directories (the testbed's base/). Keeps the LOCK and anything
+    else; returns the names kept. Refuses a directory without the marker."""
+    run_dir = Path(run_dir)
+    if not is_run_dir(run_dir):
+        raise OptionError(f"{run_dir} is not a run directory (no {MARKER_FILE}); not clearing it")
+    try:
+        recorded = set(read_json(run_dir / DONE_FILE)["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        recorded = set()
+    tops = {name.split("/")[0] for name in recorded}
+    kept = []
+    for child in sorted(run_dir.iterdir()):
+        name = child.name
+        ours = (
+            name in RUN_FILES
+            or name in tops
+            or name.endswith(_UNCHECKED_SUFFIXES)
+            or (child.is_dir() and not child.is_symlink() and is_run_dir(child))
+        )
+        if name == LOCK_FILE or name == MARKER_FILE or not ours:
+            if name not in (LOCK_FILE, MARKER_FILE):
+                kept.append(name)
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    return kept
 
 
 def config_matches(run_dir: str | os.PathLike, experiment: str, config: Any) -> bool:
@@ -140,7 +258,7 @@ def checksums(run_dir: str | os.PathLike) -> dict[str, str]:
     out = {}
     for path in sorted(run_dir.rglob("*")):
         name = path.name
-        if not path.is_file() or name in (DONE_FILE, LOCK_FILE) or name.startswith("."):
+        if not path.is_file() or name in _UNCHECKED_NAMES or name.startswith("."):
             continue
         if name.endswith(_UNCHECKED_SUFFIXES):
             continue
@@ -151,13 +269,18 @@ def checksums(run_dir: str | os.PathLike) -> dict[str, str]:
 def mismatches(run_dir: str | os.PathLike) -> list[str]:
     """The result files of a finished run that are missing or differ from DONE's checksums.
 
-    A DONE of an older layout (a timestamp, no checksums) has nothing to compare: [].
+    A DONE that cannot be read (empty, truncated, or an older layout without checksums)
+    vouches for nothing: ["DONE (unreadable: ...)"].
     """
     run_dir = Path(run_dir)
     try:
         recorded = read_json(run_dir / DONE_FILE)["sha256"]
+        if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
+            raise TypeError("no checksums")
+    except FileNotFoundError:
+        return [f"{DONE_FILE} (missing)"]
     except (OSError, ValueError, KeyError, TypeError):
-        return []
+        return [f"{DONE_FILE} (unreadable: no checksums to verify the results against)"]
     problems = []
     for name, digest in recorded.items():
         path = run_dir / name
@@ -169,8 +292,8 @@ def mismatches(run_dir: str | os.PathLike) -> list[str]:
 
 
 def is_complete(run_dir: str | os.PathLike) -> bool:
-    """DONE is there and every file it records is unchanged."""
-    return (Path(run_dir) / DONE_FILE).exists() and not mismatches(run_dir)
+    """DONE is there, readable, and every file it records is unchanged."""
+    return (Path(run_dir) / DONE_FILE).is_file() and not mismatches(run_dir)
 
 
 def mark_complete(run_dir: str | os.PathLike) -> None:
@@ -179,56 +302,66 @@ def mark_complete(run_dir: str | os.PathLike) -> None:
     atomic_write_bytes(Path(run_dir) / DONE_FILE, (json.dumps(done, indent=1) + "\n").encode())
 
 
-def _alive(pid: int) -> bool:
+def _owner(fd: int) -> str:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    except (OSError, OverflowError, ValueError):
-        return False
-    return True
+        text = os.pread(fd, 64, 0).decode(errors="replace").strip()
+    except OSError:
+        text = ""
+    return f"process {text}" if text.isdigit() else "another process"
 
 
 @contextlib.contextmanager
 def locked(run_dir: str | os.PathLike):
-    """Holds `run_dir/LOCK` (the owner's pid) while a run writes the directory.
+    """Holds `run_dir/LOCK` while a run writes the directory: an exclusive `fcntl.flock` on the
+    file, which the kernel releases when its owner exits or dies (no stale lock to break). The
+    file holds the owner's pid, for the message only.
 
-    Raises OptionError while another live process holds it; a lock whose process is gone
-    (a crashed run) is taken over.
+    Raises OptionError while another process holds it, naming that process and the file.
     """
     path = Path(run_dir) / LOCK_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OptionError(f"cannot write {path.parent}: {err.strerror or err}") from err
-    for _ in range(3):
+    while True:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                owner = int(path.read_text().strip() or -1)
-            except (OSError, ValueError):
-                owner = -1
-            if owner > 0 and _alive(owner):
-                raise OptionError(
-                    f"{path.parent} is being written by process {owner} (lock {path}); wait for "
-                    "it, or choose another --out"
-                ) from None
-            path.unlink(missing_ok=True)  # stale: its process is gone
-            continue
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except IsADirectoryError:
+            raise OptionError(
+                f"{path} is a directory, not a lock file; delete it if no run is using "
+                f"{path.parent}"
+            ) from None
         except OSError as err:
             raise OptionError(f"cannot write {path}: {err.strerror or err}") from err
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
-        break
-    else:  # pragma: no cover - three races lost in a row
-        raise OptionError(f"cannot take the lock {path}")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = _owner(fd)
+            os.close(fd)
+            raise OptionError(
+                f"{path.parent} is being written by {owner} (it holds {path}); wait for it, "
+                f"or choose another --out (delete {path} only if no run is using this directory)"
+            ) from None
+        except OSError as err:
+            os.close(fd)
+            raise OptionError(f"cannot lock {path}: {err.strerror or err}") from err
+        # The previous holder unlinks the file before releasing it: a lock on an unlinked file
+        # guards nothing, so take it only on the file that is at `path` now.
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
     try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink()  # while still holding it (see above)
+        os.close(fd)
 
 
 jsonable = _jsonable  # the JSON form of a value (tuples as lists, NaN as null): to compare

@@ -91,6 +91,12 @@ def _stack(trees):
     return jax.tree.map(lambda *x: jnp.stack(x), *trees)
 
 
+def population_hash(config: TestbedConfig, members: list[Member]) -> str:
+    """What a population checkpoint is bound to: its config and members (`rundir.config_hash`)."""
+    tag = [dataclasses.asdict(m) for m in members]
+    return rundir.config_hash("testbed-population", {"config": config, "members": tag})
+
+
 def make_setup(
     config: TestbedConfig, out_dir, *, progress: bool = True, base_dir=None
 ) -> tuple[Setup, dict[str, task.Problems]]:
@@ -101,12 +107,14 @@ def make_setup(
     base_dir = Path(out_dir) / "base" if base_dir is None else Path(base_dir)
     model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
     graphdef, template = init_model(model_config, key=jax.random.key(0))
-    cached = rundir.is_complete(base_dir) and rundir.config_matches(
+    bound = rundir.config_hash("testbed-base", base_config(config))
+    params = None
+    if rundir.is_complete(base_dir) and rundir.config_matches(
         base_dir, "testbed-base", base_config(config)
-    )
-    if cached:
-        params, _ = checkpoint.load(base_dir / PARAMS_FILE, template)
-    else:
+    ):
+        restored = checkpoint.restore(base_dir / PARAMS_FILE, template, config_sha256=bound)
+        params = None if restored is None else restored[0]
+    if params is None:
         (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
         bar = Progress(config.base_steps, "base model", enabled=progress)
         rundir.write_config(base_dir, "testbed-base", base_config(config))
@@ -116,7 +124,7 @@ def make_setup(
             on_step=lambda step, loss: bar.update(step, f"base model, loss {loss:.3f}"),
         )
         bar.close()
-        checkpoint.save(base_dir / PARAMS_FILE, params)
+        checkpoint.save(base_dir / PARAMS_FILE, params, config_sha256=bound)
         rundir.atomic_write_json(base_dir / rundir.METRICS_FILE, {"train_loss": losses})
         rundir.mark_complete(base_dir)
     test = device_problems(sets["test"])
@@ -172,17 +180,15 @@ def run_population(
     state = init_run_state(setup, [m.seed for m in members])
     first = {k: np.stack([v] * len(members)) for k, v in initial_metrics(setup).items()}
     history = [first]
-    tag = [dataclasses.asdict(m) for m in members]
     path = out_dir / CHECKPOINT_FILE
-    if path.exists():
-        saved, extras = checkpoint.load(path, state)
-        if extras.get("members") == rundir.jsonable(tag):
-            state = saved
-            stored = extras["metrics"]
-            history = [
-                {k: np.asarray(v)[:, r] for k, v in stored.items()}
-                for r in range(int(np.asarray(state.round)[0]) + 1)
-            ]
+    bound = population_hash(config, members)
+    restored = checkpoint.restore(path, state, config_sha256=bound)
+    if restored is not None:  # verified: this config and members, unchanged since written
+        state, stored = restored[0], restored[1]["metrics"]
+        history = [  # in `first`'s key order: metrics.json as an uninterrupted run writes it
+            {k: np.asarray(stored[k])[:, r] for k in first}
+            for r in range(int(np.asarray(state.round)[0]) + 1)
+        ]
     arms = [m.arm for m in members]
     if len(history) == 1:  # a fresh start: round 0 is the base model
         tracking.log_round(0, tracking.round_scalars(arms, first, config.seeds))
@@ -201,7 +207,7 @@ def run_population(
         history.append(metrics)
         tracking.log_round(r + 1, tracking.round_scalars(arms, metrics, config.seeds))
         stacked = {k: np.stack([h[k] for h in history], axis=1) for k in history[0]}
-        checkpoint.save(path, state, metrics=stacked, members=rundir.jsonable(tag))
+        checkpoint.save(path, state, config_sha256=bound, metrics=stacked)
     bar.close()
     stacked = {k: np.stack([h[k] for h in history], axis=1) for k in history[0]}
     arms = list(dict.fromkeys(m.arm for m in members))

@@ -46,7 +46,11 @@ def tiny_config():
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("tiny")
+    from experiments import rundir
+
+    out = tmp_path_factory.mktemp("tiny")
+    rundir.mark_run_dir(out)  # a run directory: the testbed runs there after `tiny_setup`
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,11 @@ def _coerce(cls, name: str, raw: Any, annotation) -> Any:
     if origin is tuple:
         items = raw.split(",") if isinstance(raw, str) else list(raw)
         items = [i.strip() for i in items if not isinstance(i, str) or i.strip()]
-        return tuple(_coerce(cls, name, i, args[0]) for i in items)
+        values = tuple(_coerce(cls, name, i, args[0]) for i in items)
+        if args[0] is str and len(set(values)) != len(values):  # names: each runs once
+            twice = sorted({v for v in values if values.count(v) > 1})
+            raise OptionError(f"{name} must not repeat a name; got {', '.join(twice)} twice")
+        return values
     if annotation is bool:
         if isinstance(raw, bool):
             return raw
@@ -143,10 +147,6 @@ def override(config, values: dict[str, Any]):
             message = "--set " + " ".join(f"{k}={v}" for k, v in values.items()) + ": " + message
         raise OptionError(message) from None
     return new
-
-
-def _has_field(obj, key: str) -> bool:
-    return dataclasses.is_dataclass(obj) and key in {f.name for f in dataclasses.fields(obj)}
 
 
 def _has_field(obj, key: str) -> bool:

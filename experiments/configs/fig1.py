@@ -37,6 +37,8 @@ class Fig1Config:
     def __post_init__(self):
         if not self.arms:
             raise ValueError("arms must name at least one strategy")
+        if len(set(self.arms)) != len(self.arms):
+            raise ValueError(f"arms must not repeat; got {self.arms!r}")
         for arm in self.arms:
             arm_config(self.base, arm, "expected")  # raises on a bad arm, naming the option
 

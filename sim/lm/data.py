@@ -46,13 +46,20 @@ def _enumerate(n: int) -> np.ndarray:
 
 
 def _split(demand: list[int], pool: int) -> list[int]:
-    """Shares of a pool of `pool` problems in proportion to `demand`, each >= 1 when demanded."""
+    """Shares of a pool of `pool` problems in proportion to `demand`, each >= 1 when demanded,
+    summing to `pool`: every problem goes to some set (largest remainders get the rest)."""
     want = np.asarray(demand, np.float64)
     if pool < np.count_nonzero(want):
         raise ValueError(f"only {pool} distinct problems for {np.count_nonzero(want)} sets")
-    share = np.where(want > 0, np.maximum(1, np.floor(pool * want / want.sum())), 0).astype(int)
+    exact = pool * want / want.sum()
+    share = np.where(want > 0, np.maximum(1, np.floor(exact)), 0).astype(int)
     while share.sum() > pool:  # rounding up the small sets may overshoot
         share[np.argmax(share)] -= 1
+    for i in np.argsort(-(exact - np.floor(exact)), kind="stable"):  # rounding down leaves some
+        if share.sum() == pool:
+            break
+        if want[i] > 0:
+            share[i] += 1
     return share.tolist()
 
 

@@ -87,10 +87,11 @@ def test_resume_equals_no_interruption(tiny_config, tmp_path):
     setup = testbed.make_setup(config, tmp_path, base_dir=base, progress=False)[0]
     like = run.init_run_state(setup, [0] * 4)
     path = tmp_path / "part" / testbed.CHECKPOINT_FILE
-    state, extras = checkpoint.load(path, like)
+    bound = testbed.population_hash(config, members)
+    state, extras = checkpoint.load(path, like, config_sha256=bound)
     marked = {k: np.asarray(v) for k, v in extras["metrics"].items()}
     marked["train_examples"] = np.full_like(marked["train_examples"], -7.0)
-    checkpoint.save(path, state, metrics=marked, members=extras["members"])
+    checkpoint.save(path, state, config_sha256=bound, metrics=marked)
     resumed = testbed.run_population(
         config, members, tmp_path / "part", progress=False, base_dir=base
     )
@@ -104,8 +105,8 @@ def test_resume_equals_no_interruption(tiny_config, tmp_path):
                 np.testing.assert_array_equal(whole[arm][name], resumed[arm][name])  # NaN == NaN
             else:
                 assert whole[arm][name].shape == resumed[arm][name].shape
-    a, _ = checkpoint.load(tmp_path / "whole" / testbed.CHECKPOINT_FILE, like)
-    b, _ = checkpoint.load(tmp_path / "part" / testbed.CHECKPOINT_FILE, like)
+    a, _ = checkpoint.load(tmp_path / "whole" / testbed.CHECKPOINT_FILE, like, config_sha256=bound)
+    b, _ = checkpoint.load(tmp_path / "part" / testbed.CHECKPOINT_FILE, like, config_sha256=bound)
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
         if exact:
             np.testing.assert_array_equal(x, y)  # parameters, optimizer, keys: bit-identical
