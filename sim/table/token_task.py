@@ -72,13 +72,12 @@ def project_factored(marginals: Array) -> tuple[Array, Array]:
     """A product of per-position marginals [P, L, A] -> (right [P], wrong [P, L, A]).
 
     The whole-answer error 1 - prod_l m_l(0) is computed as -expm1(sum_l log1p(-e_l)), e_l the
-    position's wrong mass, so it stays exact near 0; with L = 1 it is e_0 itself.
+    position's wrong mass, so it stays exact near 0; with L = 1 the right mass is m_0(0) itself.
     """
+    if marginals.shape[-2] == 1:  # the answer is its one token: keep its mass as it is
+        return marginals[..., 0, 0], marginals.at[..., 0].set(0.0)
     e = jnp.sum(marginals[..., 1:], axis=-1)  # [P, L]
-    if marginals.shape[-2] == 1:
-        err = e[..., 0]
-    else:
-        err = -jnp.expm1(jnp.sum(jnp.log1p(-jnp.minimum(e, 1.0)), axis=-1))
+    err = -jnp.expm1(jnp.sum(jnp.log1p(-jnp.minimum(e, 1.0)), axis=-1))
     right = 1.0 - err
     zero = jnp.maximum(err[..., None] - e, 0.0)  # wrong answers with this position right
     wrong = marginals.at[..., 0].set(zero)
@@ -113,7 +112,13 @@ def _near(key, shape: tuple[int, ...], length: int, alphabet: int) -> Array:
     k_pos, k_off = jax.random.split(key)
     pos = jax.random.randint(k_pos, shape, 0, length)
     off = jax.random.randint(k_off, shape, 1, alphabet)
-    return jnp.where(jnp.arange(length) == pos[..., None], off[..., None], 0).astype(jnp.int32)
+    at = _positions(length, len(shape)) == pos[..., None]
+    return jnp.where(at, off[..., None], 0).astype(jnp.int32)
+
+
+def _positions(length: int, ndim: int) -> Array:
+    """0..L-1 shaped [1, ..., 1, L] for comparisons with [*shape, 1] arrays."""
+    return jnp.arange(length).reshape((1,) * ndim + (length,))
 
 
 def _random(key, shape: tuple[int, ...], length: int, alphabet: int) -> Array:
@@ -122,7 +127,7 @@ def _random(key, shape: tuple[int, ...], length: int, alphabet: int) -> Array:
     first = jax.random.categorical(k_first, logits, shape=shape)
     off = jax.random.randint(k_off, shape, 1, alphabet)
     rest = jax.random.randint(k_rest, (*shape, length), 0, alphabet)
-    pos = jnp.arange(length)
+    pos = _positions(length, len(shape))
     out = jnp.where(pos < first[..., None], 0, rest)
     return jnp.where(pos == first[..., None], off[..., None], out).astype(jnp.int32)
 
@@ -156,7 +161,7 @@ def draw_wrong(
         raise ValueError("wrong_labels=shuffled needs at least 2 prompts (n_prompts >= 2)")
     r = jax.random.randint(k_other, full, 0, p - 1)
     mine = jnp.arange(p).reshape((p,) + (1,) * len(shape))
-    other = r + (r >= mine)  # uniform over the other prompts
+    other = r + (r >= mine).astype(r.dtype)  # uniform over the other prompts
     off = jnp.mod(answers[other] - answers.reshape((p,) + (1,) * len(shape) + (length,)), alphabet)
     fallback = (
         _near(k_near, full, length, alphabet)

@@ -74,8 +74,14 @@ class TokenData(NamedTuple):
         return jnp.sum(self.wrong[..., 0, :], axis=-1)
 
     @property
+    def row(self) -> Array:  # [P, A]
+        """Position 0's counts with the right answers at offset 0: with L = 1 exactly the
+        table backend's [P, V] counts, so totals are summed as there, bit for bit."""
+        return self.wrong[..., 0, :].at[..., 0].add(self.right)
+
+    @property
     def total(self) -> Array:  # [P]
-        return self.right + self.n_wrong
+        return jnp.sum(self.row, axis=-1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +104,7 @@ def replace(acc: TokenData, lab: TokenData, state: TokenState, params: Params):
 
 def global_(acc: TokenData, lab: TokenData, state: TokenState, params: Params):
     """(1 - alpha) S + alpha L, S and L normalised (`sim.mixtures.global_weights`)."""
-    w_s, w_l = global_weights(jnp.sum(acc.total), jnp.sum(lab.total), params.alpha)
+    w_s, w_l = global_weights(jnp.sum(acc.row), jnp.sum(lab.row), params.alpha)
     return acc.scale(w_s) + lab.scale(w_l), TokenData(
         jnp.zeros_like(state.data_right), jnp.zeros_like(state.wrong)
     )
@@ -131,11 +137,14 @@ def fit(
     projected to a product of marginals. Prompts without data keep p_t (or p_0 on restart)
     before the mixing. Returns (right [P], wrong [P, L, A])."""
     start_r, start_w = (task.right, task.wrong) if restart else (state.right, state.wrong)
-    total = data.total
-    has = total > 0
+    row = data.row
+    total = jnp.sum(row, axis=-1, keepdims=True)  # [P, 1]
+    has = total[:, 0] > 0
     denom = jnp.maximum(total, 1e-30)
-    own_r = jnp.where(has, data.right / denom, start_r)
-    own_w = jnp.where(has[:, None, None], data.wrong / denom[:, None, None], start_w)
+    # The right mass is divided as part of position 0's row, as the table backend divides
+    # its rows, so that L = 1 is that backend bit for bit (ties in greedy decoding).
+    own_r = jnp.where(has, (row / denom)[:, 0], start_r)
+    own_w = jnp.where(has[:, None, None], data.wrong / denom[:, :, None], start_w)
     pr, pw, pt = _pooled(data, task.classes)
     has_c = pt > 0
     pden = jnp.maximum(pt, 1e-30)
@@ -161,7 +170,7 @@ def _search(cdf: Array, t: Array) -> Array:
 
 def _count_tokens(idx: Array, hit: Array, alphabet: int, dtype) -> Array:
     """Per position, how many of the answers idx [P, n, L] with hit [P, n] have each offset."""
-    onehot = idx[..., None] == jnp.arange(alphabet, dtype=idx.dtype)  # [P, n, L, A]
+    onehot = idx[..., None] == jnp.arange(alphabet, dtype=idx.dtype).reshape(1, 1, 1, -1)
     return jnp.sum(onehot & hit[..., None, None], axis=1).astype(dtype)
 
 
@@ -199,7 +208,7 @@ def _generate_sampled(key, state, n, accept, *, max_n: int, factored: bool):
         idx_w = _search(cdf_w, u_draw * cdf_w[:, None, :, -1])
         idx0 = _search(cdf_m[:, :1], t_m[..., :1])
         correct = t_m[..., 0] < right[:, None]
-        idx = jnp.where(jnp.arange(length) == 0, idx0, idx_w)
+        idx = jnp.where(jnp.arange(length).reshape(1, 1, -1) == 0, idx0, idx_w)
         idx = jnp.where(correct[..., None], 0, idx)
     active = jnp.arange(max_n, dtype=n.dtype)[None, :] < n[:, None]
     accepted = active & (u_keep < jnp.where(correct, accept[:, :1], accept[:, 1:]))
@@ -270,7 +279,7 @@ def state_metrics(state: TokenState, task: TokenTask, params: Params) -> dict[st
     dtype = state.wrong.dtype
     err = jnp.sum(state.wrong[..., 0, :], axis=-1)
     m = marginals(state.right, state.wrong)  # [P, L, A]
-    correct0 = jnp.arange(task.alphabet) == 0
+    correct0 = (jnp.arange(task.alphabet) == 0).reshape(1, 1, -1)
     greedy = jnp.prod(greedy_correct(m, correct0), axis=-1)
     plogp = jnp.where(m > 0, m * jnp.log(jnp.where(m > 0, m, 1.0)), 0.0)
     support = jnp.prod(jnp.sum((m > 1e-6).astype(dtype), axis=-1), axis=-1)
