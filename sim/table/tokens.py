@@ -143,7 +143,9 @@ def fit(
     denom = jnp.maximum(total, 1e-30)
     # The right mass is divided as part of position 0's row, as the table backend divides
     # its rows, so that L = 1 is that backend bit for bit (ties in greedy decoding).
-    own_r = jnp.where(has, (row / denom)[:, 0], start_r)
+    # (offset 0 of that row less the wrong answers whose first token is right)
+    right_row = jnp.concatenate([data.right[:, None], data.wrong[:, 0, 1:]], axis=-1)
+    own_r = jnp.where(has, (right_row / denom)[:, 0], start_r)
     own_w = jnp.where(has[:, None, None], data.wrong / denom[:, :, None], start_w)
     pr, pw, pt = _pooled(data, task.classes)
     has_c = pt > 0

@@ -60,8 +60,21 @@ def l1_pair():
     return table, tok
 
 
-@pytest.mark.parametrize("mode", ["expected", "sampled"])
-@pytest.mark.parametrize("preset", sorted(sim.PRESETS))
+# Every preset in both modes; the default suite runs expected mode and sampled boosting (each
+# case compiles three rollouts), the rest is `slow`.
+L1_CASES = [
+    pytest.param(
+        preset,
+        mode,
+        marks=() if mode == "expected" or preset == "boosting" else pytest.mark.slow,
+        id=f"{preset}-{mode}",
+    )
+    for preset in sorted(sim.PRESETS)
+    for mode in ("expected", "sampled")
+]
+
+
+@pytest.mark.parametrize("preset,mode", L1_CASES)
 def test_length_one_is_the_table_backend(l1_pair, preset, mode):
     table, tok = l1_pair
     roles = sim.PRESETS[preset]
@@ -89,8 +102,11 @@ def _one_round(task, params, strategy, keys):
     return sim.simulate(task, params, keys=keys, strategy=strategy, rounds=1)
 
 
+_rollout = jax.jit(tokens.rollout, static_argnames=("strategy", "rounds"))
+
+
 def _state_after(task, params, strategy, key, rounds=1):
-    return tokens.rollout(task, params, key=key, strategy=strategy, rounds=rounds)[0]
+    return _rollout(task, params, key=key, strategy=strategy, rounds=rounds)[0]
 
 
 def _q(task, beta, spread):
@@ -158,12 +174,12 @@ def test_sampled_round_mean_is_expected(learner):
     exp_state = _state_after(task, params, tokens.make_token_strategy(**kw), jax.random.key(0))
     want = np.asarray(tokens.marginals(exp_state.right, exp_state.wrong))  # [P, L, A]
     strategy = tokens.make_token_strategy(mode="sampled", **kw)
-    keys = jax.random.split(jax.random.key(7), 600)
+    keys = jax.random.split(jax.random.key(7), 400)
     states = jax.jit(jax.vmap(lambda k: _state_after(task, params, strategy, k)))(keys)
     samples = np.asarray(tokens.marginals(states.right, states.wrong), np.float64)  # [S, P, L, A]
     mean, se = samples.mean(0), samples.std(0, ddof=1) / np.sqrt(len(keys))
-    z = np.abs(mean - want) / np.maximum(se, 1e-6)
-    assert np.max(z) < 4.5, np.max(z)
+    # 4.5 standard errors, plus a floor for rare offsets never drawn in these seeds
+    assert np.all(np.abs(mean - want) < 4.5 * se + 2e-3), np.max(np.abs(mean - want) - 4.5 * se)
     if learner == "strong":  # the whole-answer right mass is linear too
         right = np.asarray(states.right, np.float64)
         zr = np.abs(right.mean(0) - np.asarray(exp_state.right))
@@ -214,14 +230,20 @@ def test_share_zero_is_prompts_alone():
     strategy = tokens.make_token_strategy(
         learner="factored", allocation="focused", mixture="replace", wrong_labels="near"
     )
-    run = jax.jit(lambda t: _state_after(t, params, strategy, jax.random.key(0), rounds=3))
+
+    def run(t):
+        return _state_after(t, params, strategy, jax.random.key(0), rounds=3)
+
     together = run(task)
     for x in range(6):
-        alone = jax.tree.map(lambda v: v[x : x + 1], task)
-        alone = alone._replace(
+        alone = task._replace(
+            right=task.right[x : x + 1],
+            wrong=task.wrong[x : x + 1],
             prompt_weights=jnp.ones((1,), jnp.float32),
+            answers=task.answers[x : x + 1],
+            fixed_wrong=task.fixed_wrong[x : x + 1],
+            fresh=task.fresh[x : x + 1],
             classes=jnp.ones((1, 1), jnp.float32),
-            share=task.share,
         )
         got = run(alone)
         np.testing.assert_allclose(got.wrong[0], together.wrong[x], atol=1e-6)
@@ -289,8 +311,9 @@ def test_rho_of_random_and_shuffled(kind):
     assert np.all(np.abs(measured - want) < 4.5 * se + 1e-9)
 
 
-def test_sampled_labels_follow_spread():
-    """Sampled wrong labels: a wrong_spread share fresh, the rest the fixed wrong answer."""
+@pytest.mark.parametrize("mode", ["expected", "sampled"])
+def test_rows_sum_to_the_wrong_mass(mode):
+    """Every position of the wrong part sums to 1 - a(x) after rounds with spread labels."""
     task = make_token_task(
         jax.random.key(9),
         n_prompts=64,
