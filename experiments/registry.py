@@ -16,6 +16,7 @@ from experiments import (
     fig9_labels,
     fig10_gap,
     fig11_hard,
+    fig12_tokens,
     sim_run,
     testbed,
 )
@@ -36,6 +37,7 @@ TABLE: dict[str, Experiment] = {
         fig9_labels.EXPERIMENT,
         fig10_gap.EXPERIMENT,
         fig11_hard.EXPERIMENT,
+        fig12_tokens.EXPERIMENT,
     )
 }
 
