@@ -44,6 +44,20 @@ def sim_bytes(cfg) -> tuple[int, str]:
     float32 arrays (base and current model, correct set, the round's draws, curated data and
     fitted model) and per-prompt vectors."""
     p, v, s = cfg.n_prompts, cfg.n_responses, cfg.seeds
+    if getattr(cfg, "task", "table") == "tokens":
+        # [P, L, A]: base and current model, fresh-label marginals, carried data, this round's
+        # accepted and label tokens and the fit (about 10 arrays); sampled mode also one-hots
+        # [P, n, L, A] of the k draws and the label slots
+        la = cfg.answer_length * cfg.alphabet
+        n = cfg.samples_per_prompt + max(cfg.samples_per_prompt, cfg.labels_per_prompt)
+        draws = n if cfg.mode == "sampled" else 0
+        per_seed = 4 * p * la * (10 + draws) + 4 * p * (n * cfg.answer_length + 16)
+        need = int(MARGIN * s * per_seed)
+        detail = (
+            f"seeds x n_prompts x answer_length x alphabet = {s} x {p} x "
+            f"{cfg.answer_length} x {cfg.alphabet}"
+        )
+        return need, detail
     per_seed = 4 * p * v * 10 + 4 * p * (cfg.samples_per_prompt + cfg.labels_per_prompt + 16)
     need = int(MARGIN * s * per_seed)
     return need, f"seeds x n_prompts x n_responses = {s} x {p} x {v}"
@@ -109,6 +123,8 @@ def estimate(config) -> tuple[int, str, str] | None:
         return need, detail, "seeds, strategies, sample_chunk, batch_size or n_train_prompts"
     if isinstance(base, SimConfig):
         need, detail = sim_bytes(base)
+        if getattr(base, "task", "table") == "tokens":
+            return need, detail, "seeds, n_prompts, answer_length or alphabet"
         return need, detail, "seeds, n_prompts or n_responses"
     return None
 

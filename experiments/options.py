@@ -11,14 +11,17 @@ from experiments.configs import sim as sim_config
 from sim import filters
 from sim.strategies import ALLOCATION_NAMES
 from sim.strategies import PRESETS as STRATEGY_PRESETS
+from sim.table.token_task import WRONG_KINDS
 from sim.types import RANGES
 
 # Choices of the string options (each config's __post_init__ checks the same lists).
 CHOICES = {
     "strategy": sorted(STRATEGY_PRESETS),
+    "task": list(sim_config.TASKS),
     "mode": ["expected", "sampled"],
-    "labeler": ["stochastic", "adversarial", "base"],
-    "learner": ["strong", "partial", "sgd"],
+    "labeler": ["stochastic", "adversarial", "base (task=table)"],
+    "learner": ["strong", "partial (task=table)", "sgd (task=table)", "factored (task=tokens)"],
+    "wrong_labels": list(WRONG_KINDS),
     "filter": sorted(filters.NAMED) + ["auto (the strategy's)"],
     "allocation": list(ALLOCATION_NAMES) + ["auto (the strategy's)"],
     "mixture": ["replace", "global", "accumulate"] + ["auto (the strategy's)"],
@@ -27,6 +30,23 @@ CHOICES = {
 EXTRA = {
     "strategy": ("", "a named strategy (framework §4): fills filter, allocation and mixture"),
     "mode": ("", "expected: each random draw by its expectation; sampled: explicit draws"),
+    "task": (
+        "",
+        "table: whole responses, a [P, V] table; tokens: answers of answer_length tokens over "
+        "alphabet symbols, per-position [P, L, A] (docs/tokens.md)",
+    ),
+    "answer_length": ("", "L, tokens per answer (task=tokens)"),
+    "alphabet": ("", "A, symbols per token (task=tokens)"),
+    "wrong_labels": (
+        "",
+        "task=tokens: a wrong label is a near miss (one position wrong), a uniformly random "
+        "wrong answer, or another prompt's right answer (shuffled)",
+    ),
+    "share": (
+        "[0, 1]",
+        "task=tokens: tau, after each fit p(x) = (1 - tau) fit(x) + tau pooled fit of its class",
+    ),
+    "n_classes": ("[1, n_prompts]", "task=tokens: classes of prompts sharing (by base accuracy)"),
     "rounds": ("", "T, the number of rounds"),
     "n_prompts": ("", "P, the number of prompts"),
     "n_responses": ("", "V, the number of responses per prompt"),
@@ -35,7 +55,11 @@ EXTRA = {
     "labeler": ("", "the weak labeler's kind (framework §3)"),
     "allocation": ("", "where the label budget goes (framework §3); unset: the strategy's"),
     "mixture": ("", "how accepted samples and weak labels are mixed; unset: the strategy's"),
-    "learner": ("", "how the model fits the mixture (framework §3)"),
+    "learner": (
+        "",
+        "how the model fits the mixture (framework §3); task=tokens: strong fits whole answers, "
+        "factored per-position marginals",
+    ),
     "base_accuracy_mean": ("(0, 1)", ""),
     "frac_unsolvable": ("[0, 1]", ""),
     "base_accuracy_concentration": ("(0, 1e6]", ""),

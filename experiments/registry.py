@@ -16,6 +16,7 @@ from experiments import (
     fig9_labels,
     fig10_gap,
     fig11_hard,
+    fig12_tokens,
     fig13_weak_kinds,
     scale_gap,
     sim_run,
@@ -38,6 +39,7 @@ TABLE: dict[str, Experiment] = {
         fig9_labels.EXPERIMENT,
         fig10_gap.EXPERIMENT,
         fig11_hard.EXPERIMENT,
+        fig12_tokens.EXPERIMENT,
         fig13_weak_kinds.EXPERIMENT,
         scale_gap.EXPERIMENT,
     )

@@ -13,6 +13,7 @@ from experiments import rundir
 from experiments.configs.sim import PRESETS, SimConfig
 from experiments.experiment import Experiment
 from experiments.progress import Progress
+from sim.table.token_task import TokenTask
 
 
 def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
@@ -30,10 +31,15 @@ def simulate_config(cfg: SimConfig) -> dict[str, np.ndarray]:
 TASK_FILE = "task.npz"
 
 
-def save_task(task: sim.Task, path: Path) -> None:
+def save_task(task, path: Path) -> None:
     """Writes a task atomically as .npz: `correct` [P, V] bool, `base_probs` [P, V] float,
-    `prompt_weights` [P] float (the base model's dtype)."""
+    `prompt_weights` [P] float (the base model's dtype). A token task (`TokenTask`) writes its
+    own fields instead (`right` [P], `wrong` [P, L, A], `answers`, `fixed_wrong`, ...)."""
     buf = io.BytesIO()
+    if isinstance(task, TokenTask):
+        np.savez(buf, **{k: np.asarray(v) for k, v in task._asdict().items()})
+        rundir.atomic_write_bytes(path, buf.getvalue())
+        return
     np.savez(
         buf,
         correct=np.asarray(task.correct, dtype=bool),
@@ -63,9 +69,14 @@ def run(cfg: SimConfig, run_dir: Path, *, progress: bool = True) -> None:
         metrics = {k: v[0] for k, v in metrics.items()}
     rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, metrics)
     final = metrics["mean_accuracy"][..., -1]
+    tokens = (
+        f", token accuracy {np.mean(metrics['token_accuracy'][..., -1]):.4f}"
+        if "token_accuracy" in metrics
+        else ""
+    )
     bar.log(
         f"sim: {cfg.rounds} rounds x {cfg.seeds} seeds in {time.perf_counter() - start:.1f}s;"
-        f" final mean accuracy {np.mean(final):.4f}"
+        f" final mean accuracy {np.mean(final):.4f}{tokens}"
     )
     bar.close()
 

@@ -10,11 +10,14 @@ import jax.numpy as jnp
 import numpy as np
 
 import sim
+from experiments.configs import token_options
 from experiments.configs.coerce import MAX_INT, override, parse_sets
 from experiments.errors import OptionError
 from sim import filters
 from sim.strategies import ALLOCATION_NAMES, CHECKED_LABELS
 from sim.strategies import PRESETS as STRATEGY_PRESETS
+from sim.table import tokens as token_lib
+from sim.table.token_task import ALPHABET_RANGE, LENGTH_RANGE, WRONG_KINDS
 from sim.types import check_range, default_theta
 
 # A PRNG key holds a uint32 seed: seed, seed + 1, ... must stay below 2**32 to be distinct.
@@ -31,7 +34,14 @@ INT_RANGES = {
     "n_correct": (1, 2**16),
     "seed": (0, MAX_SEED),
     "task_seed": (0, MAX_SEED),
+    "answer_length": LENGTH_RANGE,
+    "alphabet": ALPHABET_RANGE,
+    "n_classes": (1, 2**24),
 }
+TASKS = ("table", "tokens")
+# Options that only one task reads: setting one for the other task is an error.
+TOKEN_ONLY = ("answer_length", "alphabet", "wrong_labels", "share", "n_classes")
+TABLE_ONLY = ("n_responses", "n_correct")
 MAX_CELLS = 2**28  # n_prompts * n_responses: one [P, V] float32 array of 1 GiB
 MAX_CONCENTRATION = 1e6
 
@@ -59,6 +69,7 @@ class SimConfig:
     """
 
     strategy: str = "boosting"
+    task: str = "table"  # table: whole responses [P, V]; tokens: answers of L tokens [P, L, A]
     mode: str = "expected"  # expected | sampled
     rounds: int = 20  # T
     seeds: int = 1  # independent rollouts (sampled mode); the task is shared
@@ -72,6 +83,12 @@ class SimConfig:
     base_accuracy_concentration: float = 2.0  # Beta concentration of a_0 (small: spread out)
     frac_unsolvable: float = 0.2  # share of prompts with a_0 = 0
     wrong_concentration: float = 0.5  # Dirichlet concentration of the base model's wrong mass
+    # The token task (task=tokens, sim.table.tokens): answers of L tokens over A symbols.
+    answer_length: int = 5  # L, tokens per answer
+    alphabet: int = 10  # A, symbols per token
+    wrong_labels: str = "random"  # near | random | shuffled: the kind of a wrong label
+    share: float = 0.0  # tau: weight of the class's pooled per-position fit after each fit
+    n_classes: int = 1  # classes sharing statistics: equal buckets by base accuracy
     # Generator and filter.
     samples_per_prompt: int = 8  # k
     filter: str | None = None  # perfect | gamma | general | none
@@ -103,9 +120,15 @@ class SimConfig:
 
     def __post_init__(self):
         _choice("strategy", self.strategy, STRATEGY_PRESETS)
+        _choice("task", self.task, TASKS)
         _choice("mode", self.mode, sim.MODES)
-        _choice("labeler", self.labeler, ("stochastic", "adversarial", "base"))
-        _choice("learner", self.learner, ("strong", "partial", "sgd"))
+        if self.task == "tokens":
+            _choice("labeler", self.labeler, token_lib.TOKEN_LABELERS)
+            _choice("learner", self.learner, token_lib.TOKEN_LEARNERS)
+        else:
+            _choice("labeler", self.labeler, ("stochastic", "adversarial", "base"))
+            _choice("learner", self.learner, ("strong", "partial", "sgd"))
+        _choice("wrong_labels", self.wrong_labels, WRONG_KINDS)
         if self.filter is not None:
             _choice("filter", self.filter, filters.NAMED)
         if self.allocation is not None:
@@ -114,12 +137,16 @@ class SimConfig:
             _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
         for name, (low, high) in INT_RANGES.items():
             _int_range(name, getattr(self, name), low, high)
+        if not 0.0 <= self.share <= 1.0:  # NaN fails too
+            raise OptionError(f"share must lie in [0, 1]; got {self.share!r}")
+        if self.task == "tokens":
+            token_options.check(self, MAX_CELLS)
         if self.seed + self.seeds - 1 > MAX_SEED:
             raise OptionError(
                 f"seed + seeds - 1 must be <= 2**32 - 1 (distinct PRNG seeds); got seed={self.seed}"
                 f", seeds={self.seeds}"
             )
-        if self.n_prompts * self.n_responses > MAX_CELLS:
+        if self.task == "table" and self.n_prompts * self.n_responses > MAX_CELLS:
             raise OptionError(
                 f"n_prompts * n_responses must be <= 2**28 (one [P, V] array); got "
                 f"{self.n_prompts} * {self.n_responses}"
@@ -158,7 +185,12 @@ class SimConfig:
                 raise ValueError(f"{name} must be > 0 and <= 1e6; got {getattr(self, name)}")
 
     def check_set(self, keys: set[str]) -> None:
-        """Options the resolved filter ignores are errors when set (naming the one that applies)."""
+        """Options the resolved filter or task ignores are errors when set (naming the one that
+        applies)."""
+        ignored = TABLE_ONLY if self.task == "tokens" else TOKEN_ONLY
+        for key in sorted(keys & set(ignored)):
+            other = "table" if self.task == "tokens" else "tokens"
+            raise OptionError(f"{key} applies only to task={other}, and the task is {self.task!r}")
         name = self.filter or STRATEGY_PRESETS[self.strategy]["filter"]
         for key in sorted(keys & {"filter_tpr", "filter_fpr"}):
             if name != "general":
@@ -198,7 +230,10 @@ class SimConfig:
             name, gamma=self.gamma, filter_tpr=self.filter_tpr, filter_fpr=self.filter_fpr
         )
 
-    def make_task(self, dtype=jnp.float32) -> sim.Task:
+    def make_task(self, dtype=jnp.float32):
+        """The task: a `sim.Task` [P, V], or with task=tokens a `TokenTask` [P, L, A]."""
+        if self.task == "tokens":
+            return token_options.make_task(self, dtype)
         return sim.make_task(
             jax.random.key(self.task_seed),
             n_prompts=self.n_prompts,
@@ -234,6 +269,8 @@ class SimConfig:
 
     def make_strategy(self) -> sim.Strategy:
         r = self.resolved()
+        if r.task == "tokens":
+            return token_options.make_strategy(r)
         return sim.make_strategy(
             allocation=r.allocation,
             labeler=r.labeler,

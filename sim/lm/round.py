@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 
 from sim.allocate import ALLOCATIONS, update_boost_weights
+from sim.candidates import candidate_task as shared_candidate_task
+from sim.candidates import label_slots
 from sim.filters import acceptance
 from sim.labelers import LABELERS
 from sim.lm import train
@@ -46,12 +48,6 @@ class RoundProblems(NamedTuple):
     difficulty: Array  # [P] int32
 
 
-# The labeler's candidate answers of a prompt: the right one, then the wrong one. The shared
-# labelers of `sim.labelers` draw over candidates exactly as over a vocabulary in the table
-# backend, so every labeler option means the same thing in both backends.
-N_CANDIDATES = 2
-
-
 def ease(difficulty: Array, n_difficulties: int) -> Array:
     """The stand-in for a_0(x) that difficulty-dependent quality reads on the testbed:
     1 - (n - 1) / (D - 1) for n-digit sums, so 1 on the easiest and 0 on the hardest. [P]"""
@@ -59,26 +55,10 @@ def ease(difficulty: Array, n_difficulties: int) -> Array:
 
 
 def candidate_task(problems: RoundProblems, n_difficulties: int = 1) -> Task:
-    """The candidates as a finite-vocabulary task [P, 2]: column 0 correct, column 1 the
-    wrong answer; the "base model" puts `ease` on the right one, so `beta_hard` and
-    `gamma_hard` (`sim.types.labeler_mass`, `filter_fpr`) vary with the number of digits."""
-    p = problems.answers.shape[0]
-    correct = jnp.broadcast_to(jnp.asarray([True, False]), (p, N_CANDIDATES))
-    a0 = ease(problems.difficulty, n_difficulties)
-    base = jnp.stack([a0, 1.0 - a0], axis=-1)
-    return Task(correct=correct, base_probs=base, prompt_weights=jnp.full((p,), 1.0 / p))
-
-
-def label_slots(given: Array, kept: Array, m: int) -> tuple[Array, Array, Array]:
-    """Counts per candidate [P, C] -> each of m label slots' candidate [P, m], given and kept."""
-    g = jnp.round(given).astype(jnp.int32)
-    end = jnp.cumsum(g, axis=-1)
-    j = jnp.arange(m, dtype=jnp.int32)
-    idx = jnp.minimum(jnp.sum(end[:, None, :] <= j[None, :, None], axis=-1), g.shape[-1] - 1)
-    start = jnp.take_along_axis(end - g, idx, axis=-1)
-    n_kept = jnp.take_along_axis(jnp.round(kept).astype(jnp.int32), idx, axis=-1)
-    given_slot = j[None, :] < end[:, -1:]
-    return idx, given_slot, given_slot & (j[None, :] - start < n_kept)
+    """The candidates as a finite-vocabulary task [P, 2] (`sim.candidates.candidate_task`):
+    column 0 correct, column 1 the wrong answer; the "base model" puts `ease` on the right one,
+    so `beta_hard` and `gamma_hard` vary with the number of digits."""
+    return shared_candidate_task(ease(problems.difficulty, n_difficulties))
 
 
 def _shared_labels(label_fn, problems, task, params, n_labels, accuracy, *, key, m):

@@ -18,6 +18,7 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import AxisType, PartitionSpec
 
+from sim.table import tokens
 from sim.table.rollout import rollout
 from sim.types import Params, Strategy, Task
 
@@ -26,8 +27,11 @@ _AXIS = "configs"
 
 @functools.lru_cache(maxsize=64)
 def _compiled(strategy: Strategy, rounds: int, batch_size: int | None, n_devices: int):
+    # The token task (`sim.table.tokens`) has its own rollout; everything else is shared.
+    run = tokens.rollout if isinstance(strategy, tokens.TokenStrategy) else rollout
+
     def one(task, params, key):
-        return rollout(task, params, key=key, strategy=strategy, rounds=rounds)[1]
+        return run(task, params, key=key, strategy=strategy, rounds=rounds)[1]
 
     over_seeds = jax.vmap(one, in_axes=(None, None, 0))
 
