@@ -49,6 +49,14 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
     ]
     metrics = run_population(cfg.base, members, run_dir, progress=progress)
     final = {name: m["test_accuracy"][:, -1] for name, m in metrics.items()}
+    base_accuracy = float(next(iter(metrics.values()))["test_accuracy"][0, 0])
+    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, summarize(cfg, final, base_accuracy))
+
+
+def summarize(cfg: Fig8Config, final: dict, base_accuracy: float) -> dict:
+    """fig8's metrics.json from each member's final held-out accuracy [seeds] by member name
+    ("filter-only" and `_arm(arm, beta, alpha)`)."""
+    points = cfg.points()
     fo = final["filter-only"]
     out = {
         "betas": list(cfg.betas),
@@ -56,7 +64,7 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
         "arms": list(cfg.arms),
         "base_beta": cfg.base.beta,
         "base_alpha": cfg.base.alpha,
-        "base_accuracy": float(next(iter(metrics.values()))["test_accuracy"][0, 0]),
+        "base_accuracy": base_accuracy,
         "filter_only": fo,
         "points": [
             {"arm": arm, "beta": b, "alpha": a, "final": final[_arm(arm, b, a)]}
@@ -75,7 +83,7 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
             if cfg.base.beta in cfg.betas
         },
     }
-    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
+    return out
 
 
 def figure(run_dir: Path) -> list[Path]:

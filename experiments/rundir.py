@@ -4,29 +4,29 @@ against two writers (docs/robustness.md)."""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import fcntl
 import hashlib
 import json
-import math
 import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from experiments.errors import OptionError
+from experiments.jsonio import (  # noqa: F401 (re-exported: rundir is their public home)
+    _jsonable,
+    atomic_write_bytes,
+    atomic_write_json,
+    canonical_json,
+    read_json,
+)
+from experiments.lock import LOCK_FILE, locked  # noqa: F401 (re-exported)
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 DONE_FILE = "DONE"
-LOCK_FILE = "LOCK"
 # Written first into every directory the tool makes: only such a directory is reused, resumed
 # or cleared by --force (a folder of someone's files is never touched).
 MARKER_FILE = "RUNDIR"
@@ -53,68 +53,6 @@ RUN_FILES = frozenset(
 # Not results: markers, the lock, temp files, and figures (redrawn whenever a run is reused).
 _UNCHECKED_SUFFIXES = (".png", ".pdf", ".svg", ".tmp")
 _UNCHECKED_NAMES = (DONE_FILE, LOCK_FILE, MARKER_FILE)
-
-
-def _jsonable(x: Any) -> Any:
-    """Numbers, arrays and dataclasses as JSON values; NaN and inf become null."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _jsonable(getattr(x, f.name)) for f in dataclasses.fields(x)}
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "shape") and hasattr(x, "dtype"):  # numpy or jax array
-        return _jsonable(np.asarray(x).tolist())
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Writes a temp file beside `path`, then renames it: a reader never sees half a file."""
-    path = Path(path)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are for sharing
-        os.replace(tmp, path)
-    except BaseException as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(err, OSError):  # read-only, full, or missing permissions: name the path
-            raise OptionError(f"cannot write {path}: {err.strerror or err}") from err
-        raise
-
-
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    text = json.dumps(_jsonable(obj), indent=1, allow_nan=False)
-    atomic_write_bytes(path, (text + "\n").encode())
-
-
-def read_json(path: str | os.PathLike) -> Any:
-    """The JSON value in `path`; a file that is not JSON is an OptionError naming it (a missing
-    file stays an OSError, which names it too)."""
-    try:
-        with open(path, "rb") as f:
-            return json.loads(f.read().decode())
-    except (ValueError, UnicodeDecodeError) as err:
-        why = f"{err.msg} at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else err
-        raise OptionError(f"{path} is not valid JSON ({why}); it may be truncated") from None
-
-
-def canonical_json(value: Any) -> str:
-    """One text per value: sorted keys, no spaces, tuples as lists, NaN as null."""
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def config_hash(experiment: str, config: Any) -> str:
@@ -300,68 +238,6 @@ def mark_complete(run_dir: str | os.PathLike) -> None:
     """DONE: when the run finished, and the sha256 of every result file."""
     done = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "sha256": checksums(run_dir)}
     atomic_write_bytes(Path(run_dir) / DONE_FILE, (json.dumps(done, indent=1) + "\n").encode())
-
-
-def _owner(fd: int) -> str:
-    try:
-        text = os.pread(fd, 64, 0).decode(errors="replace").strip()
-    except OSError:
-        text = ""
-    return f"process {text}" if text.isdigit() else "another process"
-
-
-@contextlib.contextmanager
-def locked(run_dir: str | os.PathLike):
-    """Holds `run_dir/LOCK` while a run writes the directory: an exclusive `fcntl.flock` on the
-    file, which the kernel releases when its owner exits or dies (no stale lock to break). The
-    file holds the owner's pid, for the message only.
-
-    Raises OptionError while another process holds it, naming that process and the file.
-    """
-    path = Path(run_dir) / LOCK_FILE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OptionError(f"cannot write {path.parent}: {err.strerror or err}") from err
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except IsADirectoryError:
-            raise OptionError(
-                f"{path} is a directory, not a lock file; delete it if no run is using "
-                f"{path.parent}"
-            ) from None
-        except OSError as err:
-            raise OptionError(f"cannot write {path}: {err.strerror or err}") from err
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = _owner(fd)
-            os.close(fd)
-            raise OptionError(
-                f"{path.parent} is being written by {owner} (it holds {path}); wait for it, "
-                f"or choose another --out (delete {path} only if no run is using this directory)"
-            ) from None
-        except OSError as err:
-            os.close(fd)
-            raise OptionError(f"cannot lock {path}: {err.strerror or err}") from err
-        # The previous holder unlinks the file before releasing it: a lock on an unlinked file
-        # guards nothing, so take it only on the file that is at `path` now.
-        try:
-            same = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()  # while still holding it (see above)
-        os.close(fd)
 
 
 jsonable = _jsonable  # the JSON form of a value (tuples as lists, NaN as null): to compare
