@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The project's accelerator check: benchmarks, the default testbed (each kind of wrong label),
-# the paper-sized testbed and the gpu preset, in one go, writing logs and REPORT.md to OUTDIR.
+# The project's accelerator check: the testbed's weak-data table (fig13), both arms over beta
+# (fig8), the scale study with the gpu model, the paper-sized testbed and the benchmarks, in
+# one go, writing logs and REPORT.md to OUTDIR.
 # Installs nothing.
 #
 #   PYTHONPATH=. bash scripts/gpu_check.sh OUTDIR           # on a machine with one GPU
 #   PYTHONPATH=. bash scripts/gpu_check.sh --smoke OUTDIR   # the same path, tiny sizes, any CPU
 #
 # Each step has a time limit, so a slow step cannot eat the others' time; REPORT.md lists what
-# finished. Sized for under 8 minutes on one H100-class GPU.
+# finished. Sized for under 10 minutes on one H100-class GPU.
 set -uo pipefail
 smoke=0
 if [ "${1:-}" = "--smoke" ]; then smoke=1; shift; fi
@@ -19,17 +20,15 @@ start=$(date +%s)
 
 if [ $smoke = 1 ]; then
   bench_lm=(bench lm --small --size tiny); bench_sim=(bench sim --small)
-  testbed=(--preset tiny); gpu=(--preset tiny --set rounds=1 strategies=boosting)
-  paper=(--preset tiny --set rounds=1 strategies=filter-only)
-  kinds=(random); limit=600
+  fig13=(--preset tiny); fig8=(--preset tiny); scale=(--preset tiny)
+  paper=(--preset tiny --set rounds=1 strategies=filter-only); limit=600
 else
   bench_lm=(bench lm); bench_sim=(bench sim)
-  testbed=(--preset default); gpu=(--preset gpu --seeds 2 --set strategies=filter-only,boosting)
-  paper=(--preset paper)
-  kinds=(random near shuffled); limit=240
+  fig13=(--preset default); fig8=(--preset default); scale=(--preset large)
+  paper=(--preset paper); limit=200
 fi
 
-budget=${GPU_CHECK_BUDGET:-$([ $smoke = 1 ] && echo 1800 || echo 470)}  # seconds, all steps
+budget=${GPU_CHECK_BUDGET:-$([ $smoke = 1 ] && echo 1800 || echo 560)}  # seconds, all steps
 step() {  # step NAME SECONDS COMMAND...: run with a time limit, log to OUTDIR/NAME.log
   local name=$1 secs=$2; shift 2
   local t0=$(date +%s) left=$(( budget - ($(date +%s) - start) ))
@@ -46,15 +45,15 @@ print("backend:", jax.default_backend())
 print("devices:", [str(d) for d in jax.devices()])
 print("device_kind:", jax.devices()[0].device_kind)
 PY
-# The testbed first: its numbers are the evidence; then the benchmarks and the large preset.
-for kind in "${kinds[@]}"; do
-  step "testbed_$kind" "$limit" run testbed "${testbed[@]}" --set wrong_labels=$kind \
-    --out "$out/testbed_$kind"
-done
+# The testbed first: its numbers are the evidence (every kind of wrong label, unchecked and
+# checked, in one population; both arms over beta; the unchecked gap against model size, steps
+# and weight decay; the paper-sized testbed), then the benchmarks.
+step fig13 "$limit" run fig13 "${fig13[@]}" --out "$out/fig13"
+step fig8 "$limit" run fig8 "${fig8[@]}" --out "$out/fig8"
+step scale "$limit" run scale "${scale[@]}" --out "$out/scale"
 step testbed_paper "$limit" run testbed "${paper[@]}" --out "$out/testbed_paper"
-step bench_lm "$limit" "${bench_lm[@]}"
-step testbed_gpu "$limit" run testbed "${gpu[@]}" --out "$out/testbed_gpu"
-step bench_sim "$limit" "${bench_sim[@]}"
+step bench_lm 90 "${bench_lm[@]}"
+step bench_sim 60 "${bench_sim[@]}"
 
 "$py" - "$out" >"$out/REPORT.md" 2>>"$out/report.err" <<'PY'
 import json, pathlib, sys
@@ -71,29 +70,18 @@ for name in ("bench_lm", "bench_sim"):
         print(f"## {name}\n\n```\n" + "\n".join(tail) + "\n```\n")
 
 
-def fmt(ci):
-    half = ci.get("half_width")
-    return f"{ci['mean']:.3f}" + (f" ± {half:.3f}" if half is not None else "")
+from experiments import registry, rundir
+from experiments.reproduce import _table
 
-
-for run in sorted(out.glob("testbed_*/summary.json")):
-    s = json.loads(run.read_text())
-    wall = json.loads((run.parent / "timing.json").read_text())["wall_s"] if (run.parent / "timing.json").exists() else float("nan")
-    print(f"## {run.parent.name} (wrong labels: {s.get('wrong_labels')}, {s['seeds']} seeds, {wall:.0f} s)\n")
-    digits = len(s["base_accuracy_by_difficulty"])
-    head = "| arm | overall | " + " | ".join(f"{d + 1} digits" for d in range(digits)) + " |"
-    print(head + "\n|" + "---|" * (digits + 2))
-    by = " | ".join(f"{x:.3f}" for x in s["base_accuracy_by_difficulty"])
-    print(f"| base | {s['base_accuracy']:.3f} | {by} |")
-    for arm, ci in s["final_accuracy"].items():
-        by = " | ".join(fmt(c) for c in s["final_accuracy_by_difficulty"][arm])
-        print(f"| {arm} | {fmt(ci)} | {by} |")
-    print()
-    for gap, ci in s["gaps"].items():
-        print(f"- {gap}: {fmt(ci)}")
-    if "oracle_share" in s:
-        o = s["oracle_share"]
-        print(f"- oracle share (boosting − filter-only)/(oracle − filter-only): per seed {fmt(o)}, of means {o['of_means']:.3f}")
-    print()
+# Each finished run's table, as `reproduce` writes it in REPORT.md.
+for name, exp in (("fig13", "fig13"), ("fig8", "fig8"), ("scale", "scale"),
+                  ("testbed_paper", "testbed")):
+    run = out / name
+    if not rundir.is_complete(run):
+        continue
+    timing = run / "timing.json"
+    wall = json.loads(timing.read_text()).get("wall_s", float("nan")) if timing.exists() else float("nan")
+    print(f"## {name} ({wall:.0f} s)\n")
+    print("\n".join(_table(registry.get(exp).report(run))) + "\n")
 PY
 echo "gpu_check: done in $(( $(date +%s) - start )) s -> $out/REPORT.md"
