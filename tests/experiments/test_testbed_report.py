@@ -1,0 +1,33 @@
+"""The testbed's table: the paper's Boosting (A) number sits beside the checked arm only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from experiments import rundir, testbed
+from experiments.configs import testbed as testbed_config
+from experiments.testbed_runs import SUMMARY_FILE, summarize
+from theory import paper
+
+
+def test_paper_number_belongs_to_the_checked_arm_only(tmp_path):
+    config = testbed_config.preset("default")
+    seeds, rounds, digits = config.seeds, config.rounds, config.max_digits
+    rng = np.random.default_rng(0)
+    metrics = {
+        arm: {
+            "test_accuracy_by_difficulty": rng.uniform(0, 1, (seeds, rounds + 1, digits)),
+            "labels_spent": np.zeros((seeds, rounds + 1)),
+        }
+        for arm in config.strategies
+    }
+    for m in metrics.values():
+        m["test_accuracy"] = m["test_accuracy_by_difficulty"].mean(-1)
+    base = {"test_accuracy": 0.5, "test_accuracy_by_difficulty": np.full(digits, 0.5)}
+    rundir.atomic_write_json(tmp_path / SUMMARY_FILE, summarize(config, metrics, base))
+    rows = {r["arm"]: r["paper (GSM8K)"] for r in testbed.report(tmp_path)}
+    assert "boosting-checked" in config.strategies and "boosting" in config.strategies
+    acc, pm = paper.TABLE1["boosting-checked"]
+    assert rows["boosting-checked"] == f"{acc:.3f} ± {pm:.3f}"
+    assert rows["boosting"] == "—"
+    assert "boosting" not in paper.TABLE1
