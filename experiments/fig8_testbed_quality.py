@@ -10,6 +10,7 @@ import numpy as np
 from experiments import rundir
 from experiments.configs.fig8 import PRESETS, Fig8Config
 from experiments.experiment import Experiment
+from experiments.predict import MEMBER_METRICS
 from experiments.testbed_runs import Member, run_population
 from theory.stats import ci_summary, mean_ci, zero_crossing
 
@@ -69,6 +70,8 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
             )
             for arm in cfg.arms
         },
+        # per member, the round metrics `experiments.predict` reads: {arm: {metric: [S, T+1, ...]}}
+        "members": {arm: {k: m[k] for k in MEMBER_METRICS if k in m} for arm, m in metrics.items()},
         "gap_at_base_beta": {
             arm: ci_summary(final[_arm(arm, cfg.base.beta, cfg.base.alpha)] - fo)
             for arm in cfg.arms
