@@ -179,12 +179,12 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_predict(args) -> int:
-    from experiments import predict
+    from experiments import predict, predict_report
 
     result = predict.predict(Path(args.run_dir), tau=args.tau)
     out = Path(args.out) if args.out else Path("runs") / f"predict-{Path(args.run_dir).name}"
-    predict.write(result, out)
-    print(predict.markdown(result))
+    predict_report.write(result, out)
+    print(predict_report.markdown(result))
     print(f"predict: {result['experiment']} -> {out}")
     return 0
 

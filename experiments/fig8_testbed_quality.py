@@ -10,12 +10,20 @@ import numpy as np
 from experiments import rundir
 from experiments.configs.fig8 import PRESETS, Fig8Config
 from experiments.experiment import Experiment
-from experiments.predict import MEMBER_METRICS
 from experiments.testbed_runs import Member, run_population
 from theory.stats import ci_summary, mean_ci, zero_crossing
 
+# Per-member round metrics kept in metrics.json (`members`), for `experiments.predict`.
+MEMBER_METRICS = (
+    "labelled_digit_accuracy",
+    "wrong_label_digit_share",
+    "label_correct_rate",
+    "digit_accuracy_by_difficulty",
+)
 
-def _arm(arm: str, beta: float, alpha: float) -> str:
+
+def member_arm(arm: str, beta: float, alpha: float) -> str:
+    """A member's arm name in the population (and in metrics.json `members`)."""
     return f"{arm}_beta{beta:.4g}_alpha{alpha:.4g}"
 
 
@@ -44,7 +52,7 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
     seeds = range(cfg.base.seeds)
     members = [Member("filter-only", "filter-only", seed) for seed in seeds]
     members += [
-        Member(_arm(arm, b, a), arm, seed, (("beta", b), ("alpha", a)))
+        Member(member_arm(arm, b, a), arm, seed, (("beta", b), ("alpha", a)))
         for arm, b, a in points
         for seed in seeds
     ]
@@ -60,20 +68,20 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
         "base_accuracy": float(next(iter(metrics.values()))["test_accuracy"][0, 0]),
         "filter_only": fo,
         "points": [
-            {"arm": arm, "beta": b, "alpha": a, "final": final[_arm(arm, b, a)]}
+            {"arm": arm, "beta": b, "alpha": a, "final": final[member_arm(arm, b, a)]}
             for arm, b, a in points
         ],
         "break_even": {
             arm: break_even(
                 cfg.betas,
-                np.stack([final[_arm(arm, b, cfg.base.alpha)] - fo for b in cfg.betas]),
+                np.stack([final[member_arm(arm, b, cfg.base.alpha)] - fo for b in cfg.betas]),
             )
             for arm in cfg.arms
         },
         # per member, the round metrics `experiments.predict` reads: {arm: {metric: [S, T+1, ...]}}
         "members": {arm: {k: m[k] for k in MEMBER_METRICS if k in m} for arm, m in metrics.items()},
         "gap_at_base_beta": {
-            arm: ci_summary(final[_arm(arm, cfg.base.beta, cfg.base.alpha)] - fo)
+            arm: ci_summary(final[member_arm(arm, cfg.base.beta, cfg.base.alpha)] - fo)
             for arm in cfg.arms
             if cfg.base.beta in cfg.betas
         },

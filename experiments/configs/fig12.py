@@ -91,17 +91,17 @@ class Fig12Config:
 
         `measured` is either JSON, a list of {"label", "length", "beta", "lo", "hi"} (optional
         "source": "measured" | "predicted"), or comma-separated testbed run directories (fig8
-        or fig13), read by `experiments.predict.fig12_points`: C8's predicted break-evens of
+        or fig13), read by `experiments.predict_report.fig12_points`: C8's predicted break-evens of
         each and, for fig8, the measured ones, at the hard prompts' mean answer length."""
         if not self.measured:
             return []
         if not self.measured.lstrip().startswith("["):
-            from experiments import predict
+            from experiments.predict_report import fig12_points
 
             out = []
             for path in (p.strip() for p in self.measured.split(",") if p.strip()):
                 try:
-                    out += predict.fig12_points(path)
+                    out += fig12_points(path)
                 except (OptionError, OSError, KeyError, ValueError) as err:
                     raise OptionError(
                         f"measured: {path} is not a testbed run predict can read ({err})"
