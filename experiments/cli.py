@@ -1,5 +1,5 @@
 """The command line: `python -m experiments {list,claims,options,run,figure,bench,reproduce,
-calibrate}`.
+calibrate,predict}`.
 
 JAX and the experiments are imported inside the commands, so `--help` answers at once.
 """
@@ -11,7 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from experiments.commands import _cmd_bench, _cmd_calibrate, _cmd_reproduce, _only  # noqa: F401
+from experiments.commands import (  # noqa: F401 (_only: used by tests)
+    _cmd_bench,
+    _cmd_calibrate,
+    _cmd_predict,
+    _cmd_reproduce,
+    _only,
+)
 from experiments.devices import use_host_devices
 from experiments.errors import OptionError
 
@@ -221,6 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated experiments to run (default: all with a figure)",
     )
     rep.set_defaults(fn=_cmd_reproduce)
+
+    pred = sub.add_parser(
+        "predict", help="C8 predicts a testbed run (fig13 or fig8) from its measurements"
+    )
+    pred.add_argument("run_dir", help="a finished fig13 or fig8 run directory (only read)")
+    pred.add_argument(
+        "--tau",
+        type=float,
+        default=None,
+        help="sharing weight in [0, 1] (default: fitted on fig8's unchecked arm; 0 for fig13)",
+    )
+    pred.add_argument("--out", default=None, help="run directory (default runs/predict-NAME)")
+    pred.set_defaults(fn=_cmd_predict)
 
     cal = sub.add_parser("calibrate", help="fit Beta(a, b) to pass@k, predict rounds (§8)")
     cal.add_argument("--pass-at-k", default=None, metavar="K1:V1,K2:V2", help="observed pass@k")

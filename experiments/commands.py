@@ -1,5 +1,6 @@
-"""The command line's longer commands (`bench`, `reproduce`, `calibrate`); `experiments.cli`
-parses and dispatches. JAX is imported inside each, so `--help` answers at once."""
+"""The command line's longer commands (`bench`, `reproduce`, `predict`, `calibrate`);
+`experiments.cli` parses and dispatches. JAX is imported inside each, so `--help` answers at
+once."""
 
 from __future__ import annotations
 
@@ -62,6 +63,17 @@ def _cmd_reproduce(args) -> int:
         log=args.log,
     )
     print(f"reproduce: {report.parent} (report: {report})")
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    from experiments import predict, predict_report
+
+    result = predict.predict(Path(args.run_dir), tau=args.tau)
+    out = Path(args.out) if args.out else Path("runs") / f"predict-{Path(args.run_dir).name}"
+    predict_report.write(result, out)
+    print(predict_report.markdown(result))
+    print(f"predict: {result['experiment']} -> {out}")
     return 0
 
 

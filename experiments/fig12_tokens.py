@@ -14,8 +14,8 @@ from experiments.configs.fig12 import PRESETS, Fig12Config
 from experiments.configs.sim import override
 from experiments.experiment import Experiment
 from experiments.progress import Progress
-from sim.table import token_reference as closed
 from sim.table.grid import broadcast_grid
+from theory import tokens as closed
 
 # The closed form's beta axis for the break-even lines.
 THEORY_BETAS = np.linspace(0.0025, 1.0, 400)
@@ -27,18 +27,28 @@ def _tokens_of(task) -> tuple[np.ndarray, np.ndarray]:
     return a0, np.asarray(task.prompt_weights, np.float64)
 
 
+def _filter_only(a, *, gamma):
+    """C8's fit on the accepted samples alone (`accepted_token_accuracy`); a prompt with nothing
+    accepted keeps a."""
+    s = closed.accepted_token_accuracy(a, gamma)
+    return np.where(np.isnan(s), a, s)
+
+
 def theory_accuracy(task, betas, gamma: float, spread: float, rounds: int, labels=True):
     """C8's closed form per prompt (factored learner, replace mixture, a label per rejected
-    sample), mean whole-answer accuracy per round: [B, T + 1] (filter-only: [T + 1])."""
+    sample: `theory.tokens.replace_update`), mean whole-answer accuracy per round: [B, T + 1]
+    (filter-only: [T + 1])."""
     a0, w = _tokens_of(task)
     fixed_right = np.asarray(task.fixed_wrong == 0, np.float64)
     rho = (1 - spread) * fixed_right + spread * np.asarray(task.fresh[..., 0], np.float64)
     if not labels:
-        return closed.rollout(a0, 0.0, gamma, rounds, labels=False).prod(-1) @ w
-    betas = np.asarray(betas, np.float64)[:, None, None]
-    q = closed.token_accuracy_of_labels(betas, rho[None])  # [B, P, L]
-    a = closed.rollout(np.broadcast_to(a0, q.shape), q, gamma, rounds)  # [T + 1, B, P, L]
-    return np.moveaxis(a.prod(-1) @ w, 0, 1)
+        return closed.iterate(_filter_only, a0, rounds, gamma=gamma).prod(-1) @ w
+    betas = np.asarray(betas, np.float64)[:, None]
+    q = closed.label_token_accuracy(betas, rho[None])  # [B, P, L]
+    a = closed.iterate(
+        closed.replace_update, np.broadcast_to(a0, q.shape), rounds, q=q, gamma=gamma
+    )
+    return np.moveaxis(a.prod(-1) @ w, 0, 1)  # [T + 1, B, P, L] -> [B, T + 1]
 
 
 def break_even(betas, gain) -> float:

@@ -13,8 +13,17 @@ from experiments.experiment import Experiment
 from experiments.testbed_runs import Member, run_population
 from theory.stats import ci_summary, mean_ci, zero_crossing
 
+# Per-member round metrics kept in metrics.json (`members`), for `experiments.predict`.
+MEMBER_METRICS = (
+    "labelled_digit_accuracy",
+    "wrong_label_digit_share",
+    "label_correct_rate",
+    "digit_accuracy_by_difficulty",
+)
 
-def _arm(arm: str, beta: float, alpha: float) -> str:
+
+def member_arm(arm: str, beta: float, alpha: float) -> str:
+    """A member's arm name in the population (and in metrics.json `members`)."""
     return f"{arm}_beta{beta:.4g}_alpha{alpha:.4g}"
 
 
@@ -43,19 +52,24 @@ def run(cfg: Fig8Config, run_dir: Path, *, progress: bool = True) -> None:
     seeds = range(cfg.base.seeds)
     members = [Member("filter-only", "filter-only", seed) for seed in seeds]
     members += [
-        Member(_arm(arm, b, a), arm, seed, (("beta", b), ("alpha", a)))
+        Member(member_arm(arm, b, a), arm, seed, (("beta", b), ("alpha", a)))
         for arm, b, a in points
         for seed in seeds
     ]
     metrics = run_population(cfg.base, members, run_dir, progress=progress)
     final = {name: m["test_accuracy"][:, -1] for name, m in metrics.items()}
     base_accuracy = float(next(iter(metrics.values()))["test_accuracy"][0, 0])
-    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, summarize(cfg, final, base_accuracy))
+    kept = {arm: {k: m[k] for k in MEMBER_METRICS if k in m} for arm, m in metrics.items()}
+    out = summarize(cfg, final, base_accuracy, members=kept)
+    rundir.atomic_write_json(run_dir / rundir.METRICS_FILE, out)
 
 
-def summarize(cfg: Fig8Config, final: dict, base_accuracy: float) -> dict:
+def summarize(
+    cfg: Fig8Config, final: dict, base_accuracy: float, members: dict | None = None
+) -> dict:
     """fig8's metrics.json from each member's final held-out accuracy [seeds] by member name
-    ("filter-only" and `_arm(arm, beta, alpha)`)."""
+    ("filter-only" and `member_arm(arm, beta, alpha)`); `members`: per member, the round
+    metrics `experiments.predict` reads, {arm: {metric: [S, T + 1, ...]}}."""
     points = cfg.points()
     fo = final["filter-only"]
     out = {
@@ -67,18 +81,19 @@ def summarize(cfg: Fig8Config, final: dict, base_accuracy: float) -> dict:
         "base_accuracy": base_accuracy,
         "filter_only": fo,
         "points": [
-            {"arm": arm, "beta": b, "alpha": a, "final": final[_arm(arm, b, a)]}
+            {"arm": arm, "beta": b, "alpha": a, "final": final[member_arm(arm, b, a)]}
             for arm, b, a in points
         ],
         "break_even": {
             arm: break_even(
                 cfg.betas,
-                np.stack([final[_arm(arm, b, cfg.base.alpha)] - fo for b in cfg.betas]),
+                np.stack([final[member_arm(arm, b, cfg.base.alpha)] - fo for b in cfg.betas]),
             )
             for arm in cfg.arms
         },
+        "members": members or {},
         "gap_at_base_beta": {
-            arm: ci_summary(final[_arm(arm, cfg.base.beta, cfg.base.alpha)] - fo)
+            arm: ci_summary(final[member_arm(arm, cfg.base.beta, cfg.base.alpha)] - fo)
             for arm in cfg.arms
             if cfg.base.beta in cfg.betas
         },

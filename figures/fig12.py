@@ -19,7 +19,8 @@ def _values(v) -> np.ndarray:
 def draw(metrics: dict, cfg: dict, out: str | Path) -> list[Path]:
     """Left: mean whole-answer accuracy per round, boosting and filter-only for each curve,
     simulation solid, C8's closed form dashed. Right: the break-even beta against L per kind,
-    closed form lines, simulated points, and measured testbed points when given."""
+    closed form lines, simulated points, and testbed break-evens when given: measured (filled
+    diamonds) and C8's prediction from the run's measurements (open circles)."""
     fig, axes = new_figure(ncols=2, width=5.2, height=4.2)
     left, right = axes[0]
     colors = sequential(len(metrics["curves"]), "plasma")
@@ -51,12 +52,14 @@ def draw(metrics: dict, cfg: dict, out: str | Path) -> list[Path]:
             label=f"{kind}: simulated",
         )
     for p in metrics.get("measured", []):
+        predicted = p.get("source") == "predicted"
         right.errorbar(
-            [p["length"]],
+            [p["length"] + (0.12 if predicted else 0.0)],
             [p["beta"]],
-            yerr=[[p["beta"] - p["lo"]], [p["hi"] - p["beta"]]],
-            fmt="D",
-            color="k",
+            yerr=[[max(p["beta"] - p["lo"], 0.0)], [max(p["hi"] - p["beta"], 0.0)]],
+            fmt="o" if predicted else "D",
+            mfc="white" if predicted else "k",
+            color="0.35" if predicted else "k",
             capsize=3,
             ms=5,
         )
@@ -64,8 +67,8 @@ def draw(metrics: dict, cfg: dict, out: str | Path) -> list[Path]:
             p["label"],
             (p["length"], p["beta"]),
             textcoords="offset points",
-            xytext=(5, 4),
-            fontsize="small",
+            xytext=(7, 4 if predicted else -9),
+            fontsize="x-small",
         )
     right.set_xlabel("answer length L (tokens)")
     right.set_ylabel("break-even β\n(boosting reaches filter-only)")

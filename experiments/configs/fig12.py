@@ -21,7 +21,9 @@ class Fig12Config:
     break-even beta (the smallest beta at which boosting's final mean accuracy reaches
     filter-only's) against L for each kind: closed form lines, simulated points (a `sim.sweep`
     over `betas`, interpolated). `measured` optionally adds testbed break-evens as labelled
-    markers with intervals: JSON text, a list of {"label", "length", "beta", "lo", "hi"}.
+    markers with intervals: JSON text, a list of {"label", "length", "beta", "lo", "hi"}, or
+    testbed run directories (fig8, fig13; comma-separated): their measured break-evens and C8's
+    predictions from their measurements (`experiments.predict`), side by side.
     Wrong labels are fresh every time (`base.wrong_spread`, default 1), so every position of
     a prompt sees the same q = beta + (1 - beta) rho.
     Command: `python -m experiments run fig12` (about a minute on 2 busy CPU cores).
@@ -42,7 +44,8 @@ class Fig12Config:
     betas: tuple[float, ...] = (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
     kinds: tuple[str, ...] = WRONG_KINDS
     lengths: tuple[int, ...] = (1, 2, 3, 5, 8)
-    measured: str = ""  # JSON: testbed break-evens [{"label", "length", "beta", "lo", "hi"}]
+    # testbed break-evens: JSON [{"label", "length", "beta", "lo", "hi"}] or run directories
+    measured: str = ""
 
     def __post_init__(self):
         if self.base.task != "tokens":
@@ -84,22 +87,40 @@ class Fig12Config:
         return out
 
     def measured_points(self) -> list[dict]:
-        """The parsed `measured` points (OptionError naming `measured` when malformed)."""
+        """The parsed `measured` points (OptionError naming `measured` when malformed).
+
+        `measured` is either JSON, a list of {"label", "length", "beta", "lo", "hi"} (optional
+        "source": "measured" | "predicted"), or comma-separated testbed run directories (fig8
+        or fig13), read by `experiments.predict_report.fig12_points`: C8's predicted break-evens of
+        each and, for fig8, the measured ones, at the hard prompts' mean answer length."""
         if not self.measured:
             return []
+        if not self.measured.lstrip().startswith("["):
+            from experiments.predict_report import fig12_points
+
+            out = []
+            for path in (p.strip() for p in self.measured.split(",") if p.strip()):
+                try:
+                    out += fig12_points(path)
+                except (OptionError, OSError, KeyError, ValueError) as err:
+                    raise OptionError(
+                        f"measured: {path} is not a testbed run predict can read ({err})"
+                    ) from None
+            return out
         try:
             points = json.loads(self.measured)
             out = [
                 {
                     "label": str(p["label"]),
                     **{k: float(p[k]) for k in ("length", "beta", "lo", "hi")},
+                    "source": str(p.get("source", "measured")),
                 }
                 for p in points
             ]
         except (ValueError, TypeError, KeyError) as err:
             raise OptionError(
-                'measured must be JSON: a list of {"label", "length", "beta", "lo", "hi"}; '
-                f"got {self.measured!r} ({err})"
+                'measured must be JSON: a list of {"label", "length", "beta", "lo", "hi"}, or '
+                f"testbed run directories (comma-separated); got {self.measured!r} ({err})"
             ) from None
         return out
 

@@ -4,17 +4,20 @@ iterated here in a plain NumPy loop, independently of the experiment code."""
 import json
 
 import numpy as np
+import pytest
 
 from experiments import registry
 from experiments.cli import main
 from experiments.configs.sim import override
+from experiments.errors import OptionError
+from tests.experiments.test_predict import fig8_dir
 
 
 def test_fig12_tokens(tmp_path):
     out = tmp_path / "fig12"
-    measured = '[{"label": "testbed", "length": 3, "beta": 0.6, "lo": 0.5, "hi": 0.7}]'
+    testbed = fig8_dir(tmp_path / "fig8-run")  # a testbed fig8 run (hand-made)
     argv = ["run", "fig12", "--preset", "tiny", "--out", str(out), "--quiet"]
-    assert main([*argv, "--set", f"measured={measured}"]) == 0
+    assert main([*argv, "--set", f"measured={testbed}"]) == 0
     assert (out / "fig12.png").stat().st_size > 10_000 and (out / "DONE").exists()
     m = json.loads((out / "metrics.json").read_text())
     cfg = registry.get("fig12").config("tiny")
@@ -36,5 +39,21 @@ def test_fig12_tokens(tmp_path):
     lengths = m["break_even"]["near"]["lengths"]
     i = lengths.index(3)
     assert m["break_even"]["near"]["theory"][i] < m["break_even"]["random"]["theory"][i]
-    assert m["measured"][0]["label"] == "testbed"
+    # the run's measured break-evens beside C8's predictions from its measurements
+    sources = sorted(p["source"] for p in m["measured"])
+    assert sources == ["measured", "measured", "predicted", "predicted"]
+    unchecked = [p for p in m["measured"] if p["label"] == "fig8-run unchecked: measured"]
+    assert unchecked[0]["beta"] == 0.6 and (unchecked[0]["lo"], unchecked[0]["hi"]) == (0.5, 0.7)
     assert len(registry.get("fig12").report(out)) == 4
+
+
+def test_fig12_measured_json_and_errors(tmp_path):
+    cfg = registry.get("fig12").config("tiny")
+    points = override(
+        cfg, {"measured": '[{"label": "t", "length": 3, "beta": 0.6, "lo": 0.5, "hi": 0.7}]'}
+    ).measured_points()
+    assert points == [
+        {"label": "t", "length": 3.0, "beta": 0.6, "lo": 0.5, "hi": 0.7, "source": "measured"}
+    ]
+    with pytest.raises(OptionError, match="measured: .* is not a testbed run"):
+        override(cfg, {"measured": str(tmp_path / "missing")})

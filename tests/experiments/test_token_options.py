@@ -75,3 +75,49 @@ def test_token_estimate_covers_what_xla_allocates():
     xla = _xla_bytes(rollout, cfg.keys())
     need, _ = memory.sim_bytes(cfg)
     assert xla <= need <= 50 * xla, (xla, need)
+
+
+def test_token_run_records_token_accuracy(tmp_path, capsys):
+    """`run sim --set task=tokens`: metrics.json has token_accuracy beside mean_accuracy, and
+    round 0's is the base model's mean per-position accuracy (from the task itself)."""
+    import json
+
+    import numpy as np
+
+    from experiments.cli import main
+
+    sets = ["task=tokens", "answer_length=3", "alphabet=4", "n_prompts=16", "rounds=2"]
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                "sim",
+                "--preset",
+                "tiny",
+                "--seeds",
+                "1",
+                "--quiet",
+                "--out",
+                str(out),
+                "--set",
+                *sets,
+            ]
+        )
+        == 0
+    )
+    m = json.loads((out / "metrics.json").read_text())
+    assert np.shape(m["token_accuracy"]) == np.shape(m["mean_accuracy"])
+    cfg = override(SimConfig(), parse_sets([*sets, "seeds=1"]))
+    task = cfg.make_task()
+    per_position = np.asarray(task.wrong[..., 0]) + np.asarray(task.right)[:, None]
+    want = float(np.sum(np.asarray(task.prompt_weights) * per_position.mean(-1)))
+    assert np.ravel(m["token_accuracy"])[0] == pytest.approx(want, abs=1e-6)
+    # a factored model's token accuracy is at least its whole-answer accuracy
+    assert np.all(np.asarray(m["token_accuracy"]) >= np.asarray(m["mean_accuracy"]) - 1e-6)
+    capsys.readouterr()
+    assert main(["options", "sim"]) == 0
+    table = capsys.readouterr().out
+    for key, rng in (("answer_length", "[1, 64]"), ("alphabet", "[2, 1024]"), ("share", "[0, 1]")):
+        [line] = [x for x in table.splitlines() if x.startswith(key + " ")]
+        assert rng in line, line

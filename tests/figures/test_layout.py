@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from experiments import driver, registry, rundir
 from experiments.configs import testbed as testbed_config
 from experiments.configs.fig8 import PRESETS as FIG8_PRESETS
-from experiments.fig8_testbed_quality import _arm as _fig8_arm
+from experiments.fig8_testbed_quality import member_arm as _fig8_arm
 from experiments.fig8_testbed_quality import summarize as fig8_summary
 from experiments.testbed_runs import SUMMARY_FILE, summarize
 from figures import layout
