@@ -59,8 +59,9 @@ def _cmd_options(args) -> int:
     from experiments import options, registry
 
     exp = registry.get(args.name)
+    text = options.table(exp.config(args.preset))  # a bad name or preset fails before output
     print(f"{exp.name} --preset {args.preset}: --set KEY=VALUE for")
-    print(options.table(exp.config(args.preset)))
+    print(text)
     return 0
 
 
@@ -223,9 +224,43 @@ class _Parser(argparse.ArgumentParser):
 
 
 LOG_HELP = "tensorboard | wandb: also write the per-round metrics there (off by default)"
+PRESET_HELP = "a preset of the experiment (`run NAME --help` lists its presets and options)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named(argv: list[str]) -> str | None:
+    """The experiment NAME of `run NAME --help` or `options NAME --help`, else None."""
+    if not {"-h", "--help"} & set(argv):
+        return None
+    words = [a for a in argv if not a.startswith("-")]
+    for i, word in enumerate(words[:-1]):
+        if word in ("run", "options"):
+            return words[i + 1]
+    return None
+
+
+def _experiment_help(name: str | None):
+    """(experiment, preset help, epilog) for `name`'s --help; without a known name, the
+    generic texts (and no import of the experiments)."""
+    if name is None:
+        return None, PRESET_HELP, None
+    from experiments import options, registry
+
+    try:
+        exp = registry.get(name)
+    except ValueError:
+        return None, PRESET_HELP, None
+    presets = " | ".join(exp.presets)
+    epilog = (
+        f"presets of {name}: {presets}\n\n--set KEY=VALUE for {name} (--preset default):\n"
+        + options.table(exp.config("default"))
+    )
+    return exp, f"one of {presets} (default: default)", epilog
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. `argv` with `run NAME --help` or `options NAME --help` lists the experiment's
+    presets in the help of --preset and its options after the flags (read from the configs)."""
+    _, preset_help, epilog = _experiment_help(_named(list(argv or [])))
     p = _Parser(prog="python -m experiments", description=__doc__)
     p.add_argument(
         "--host-devices",
@@ -248,12 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     opts = sub.add_parser("options", help="every --set key of an experiment: type, range, meaning")
     opts.add_argument("name")
-    opts.add_argument("--preset", default="default", help="whose defaults to show")
+    opts.add_argument("--preset", default="default", help=f"whose defaults to show: {preset_help}")
     opts.set_defaults(fn=_cmd_options)
 
-    run = sub.add_parser("run", help="run one experiment into a run directory")
+    run = sub.add_parser(
+        "run",
+        help="run one experiment into a run directory",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("name")
-    run.add_argument("--preset", default="default", help="tiny | default | large")
+    run.add_argument("--preset", default="default", help=preset_help)
     run.add_argument(
         "--set",
         nargs="*",
@@ -329,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         use_host_devices(args.host_devices)
         return args.fn(args)
