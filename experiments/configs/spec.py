@@ -109,6 +109,11 @@ def _parts(annotation) -> tuple[Any, bool, bool]:
     return annotation, optional, False
 
 
+def kind_of(cls, name: str) -> tuple[Any, bool, bool]:
+    """(scalar type, None allowed, a tuple of them) of option `name` of `cls`."""
+    return _parts(hints(cls)[name])
+
+
 def _is_int(v) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
