@@ -227,40 +227,16 @@ LOG_HELP = "tensorboard | wandb: also write the per-round metrics there (off by 
 PRESET_HELP = "a preset of the experiment (`run NAME --help` lists its presets and options)"
 
 
-def _named(argv: list[str]) -> str | None:
-    """The experiment NAME of `run NAME --help` or `options NAME --help`, else None."""
-    if not {"-h", "--help"} & set(argv):
-        return None
-    words = [a for a in argv if not a.startswith("-")]
-    for i, word in enumerate(words[:-1]):
-        if word in ("run", "options"):
-            return words[i + 1]
-    return None
-
-
-def _experiment_help(name: str | None):
-    """(experiment, preset help, epilog) for `name`'s --help; without a known name, the
-    generic texts (and no import of the experiments)."""
-    if name is None:
-        return None, PRESET_HELP, None
-    from experiments import options, registry
-
-    try:
-        exp = registry.get(name)
-    except ValueError:
-        return None, PRESET_HELP, None
-    presets = " | ".join(exp.presets)
-    epilog = (
-        f"presets of {name}: {presets}\n\n--set KEY=VALUE for {name} (--preset default):\n"
-        + options.table(exp.config("default"))
-    )
-    return exp, f"one of {presets} (default: default)", epilog
-
-
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser. `argv` with `run NAME --help` or `options NAME --help` lists the experiment's
-    presets in the help of --preset and its options after the flags (read from the configs)."""
-    _, preset_help, epilog = _experiment_help(_named(list(argv or [])))
+    """The parser. With `run NAME --help` (or `options NAME --help`) in `argv`, the help of
+    --preset lists NAME's presets and the epilog its options (this reads the configs)."""
+    preset_help, epilog = PRESET_HELP, None
+    words = [a for a in argv or [] if not a.startswith("-")]
+    command = next((i for i, w in enumerate(words[:-1]) if w in ("run", "options")), None)
+    if command is not None and {"-h", "--help"} & set(argv or []):
+        from experiments.options import help_texts  # imports JAX: only for NAME's --help
+
+        preset_help, epilog = help_texts(words[command + 1]) or (preset_help, epilog)
     p = _Parser(prog="python -m experiments", description=__doc__)
     p.add_argument(
         "--host-devices",

@@ -28,6 +28,23 @@ def table(config) -> str:
     return "\n".join(lines)
 
 
+def help_texts(name: str) -> tuple[str, str] | None:
+    """(help of --preset, epilog listing presets and options) of experiment `name` for
+    `run NAME --help`; None for an unknown name."""
+    from experiments import registry
+
+    try:
+        exp = registry.get(name)
+    except ValueError:
+        return None
+    presets = " | ".join(exp.presets)
+    epilog = (
+        f"presets of {name}: {presets}\n\n--set KEY=VALUE for {name} (--preset default):\n"
+        + table(exp.config("default"))
+    )
+    return f"one of {presets} (default: default)", epilog
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 

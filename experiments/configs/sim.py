@@ -12,16 +12,7 @@ import numpy as np
 import sim
 from experiments.configs import spec, token_options
 from experiments.configs.coerce import MAX_INT, override, parse_sets
-from experiments.configs.spec import (
-    MAX_SEED,
-    PER_PROMPT,
-    PROMPTS,
-    ROUNDS,
-    SEED,
-    SEEDS,
-    integers,
-    opt,
-)
+from experiments.configs.spec import MAX_SEED, PER_PROMPT, PROMPTS, SEED, integers, opt
 from experiments.errors import OptionError
 from sim import filters, labelers, mixtures
 from sim.strategies import ALLOCATION_NAMES, CHECKED_LABELS
@@ -40,6 +31,7 @@ MAX_CELLS = 2**28  # n_prompts * n_responses: one [P, V] float32 array of 1 GiB
 LEARNERS = {"table": tuple(learners.LEARNERS), "tokens": token_lib.TOKEN_LEARNERS}
 LABELERS = {"table": tuple(labelers.LABELERS), "tokens": token_lib.TOKEN_LABELERS}
 CONCENTRATION = Range(0.0, 1e6, lo_open=True)
+OPEN_UNIT = Range(0.0, 1.0, lo_open=True, hi_open=True)  # (0, 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,24 +44,16 @@ class SimConfig:
     Floats are simulated in float32.
     """
 
-    strategy: str = opt(
-        "boosting",
-        choices=STRATEGY_PRESETS,
-        doc="a named strategy (framework §4): fills filter, allocation and mixture",
-    )
+    strategy: str = opt("boosting", choices=STRATEGY_PRESETS, doc="a named strategy (framework §4)")
     task: str = opt(
         "table",
         choices=TASKS,
         doc="table: whole responses, a [P, V] table; tokens: answers of answer_length tokens "
         "over alphabet symbols, per-position [P, L, A] (docs/tokens.md)",
     )
-    mode: str = opt(
-        "expected",
-        choices=sim.MODES,
-        doc="expected: each random draw by its expectation; sampled: explicit draws",
-    )
-    rounds: int = opt(20, range=ROUNDS, doc="T, the number of rounds")
-    seeds: int = opt(1, range=SEEDS, doc="independent rollouts (sampled mode); the task is shared")
+    mode: str = opt("expected", choices=sim.MODES, doc="random draws by expectation, or sampled")
+    rounds: int = opt(20, range=spec.ROUNDS, doc="T, the number of rounds")
+    seeds: int = opt(1, range=spec.SEEDS, doc="rollouts (sampled mode); the task is shared")
     seed: int = opt(0, range=SEED, doc="first rollout seed; rollouts use seed, seed + 1, ...")
     task_seed: int = opt(0, range=SEED, doc="seed of the random task")
     # The task: prompts X, responses Y, correct sets G, base model p_0.
@@ -80,9 +64,7 @@ class SimConfig:
     n_correct: int = opt(
         1, range=PER_PROMPT, doc="|G(x)|, correct responses per prompt (task=table; < n_responses)"
     )
-    base_accuracy_mean: float = opt(
-        0.3, range=Range(0.0, 1.0, True, True), doc="mean of a_0 over solvable prompts"
-    )
+    base_accuracy_mean: float = opt(0.3, range=OPEN_UNIT, doc="mean a_0 of solvable prompts")
     base_accuracy_concentration: float = opt(
         2.0, range=CONCENTRATION, doc="Beta concentration of a_0 (small: spread out)"
     )
@@ -160,9 +142,7 @@ class SimConfig:
         unset="n_prompts * labels_per_prompt",
         doc="B, labels per round",
     )
-    labels_per_prompt: int = opt(
-        8, range=PER_PROMPT, doc="m, labels given to each prompt the allocation chooses"
-    )
+    labels_per_prompt: int = opt(8, range=PER_PROMPT, doc="m, labels per prompt it chooses")
     theta: float | None = opt(
         None,
         range=RANGES["theta"],
@@ -177,11 +157,7 @@ class SimConfig:
         unset="the strategy's",
         doc="how accepted samples and weak labels are mixed",
     )
-    alpha: float = opt(
-        1.0 / 3.0,
-        range=RANGES["alpha"],
-        doc="weight of weak data in the global mixture (paper: 1/3)",
-    )
+    alpha: float = opt(1 / 3, range=RANGES["alpha"], doc="weak data's weight (global; paper: 1/3)")
     learner: str = opt(
         "strong",
         choices=dict.fromkeys([*LEARNERS["table"], *LEARNERS["tokens"]]),
@@ -191,12 +167,8 @@ class SimConfig:
     restart: bool = opt(False, doc="unfitted prompts fall back to p_0 instead of p_t")
     eta: float = opt(0.5, range=RANGES["eta"], doc="step of the partial learner")
     lr: float = opt(1.0, range=RANGES["lr"], doc="learning rate of the logit-SGD learner")
-    sgd_steps: int = opt(
-        10, range=integers(1, 100_000), doc="gradient steps of the logit-SGD learner"
-    )
-    delta: float = opt(
-        0.05, range=RANGES["delta"], doc="a prompt is solved when its error <= delta"
-    )
+    sgd_steps: int = opt(10, range=integers(1, 100_000), doc="steps of the logit-SGD learner")
+    delta: float = opt(0.05, range=RANGES["delta"], doc="solved: a prompt's error <= delta")
 
     def __post_init__(self):
         spec.check(self)
