@@ -96,11 +96,17 @@ class Fig2Config:
     def rounds_needed(self) -> int:
         """Rounds that guarantee every configuration reaches its target (C3 bound, e0 <= 1)."""
         slowest = float(cf.c3_rounds_to_epsilon(1.0, self.eps, max(self.gammas), min(self.betas)))
-        amp = np.asarray(
+        amp = float(
             cf.c7_rounds_to_delta(
                 min(self.amp_accuracies), self.amp_delta, 1.0, max(self.amp_gammas)
             )
         )
+        if not (math.isfinite(slowest) and math.isfinite(amp)):  # beta ~ 0 or gamma ~ 1
+            raise ValueError(
+                "no number of rounds lets the slowest configuration reach its target: raise "
+                f"min(betas) = {min(self.betas)} or lower max(gammas) = {max(self.gammas)}, "
+                f"max(amp_gammas) = {max(self.amp_gammas)}"
+            )
         return max(math.ceil(slowest - 1e-9), int(amp)) + 1
 
 
