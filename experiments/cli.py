@@ -66,8 +66,9 @@ def _cmd_options(args) -> int:
     from experiments import options, registry
 
     exp = registry.get(args.name)
+    text = options.table(exp.config(args.preset))  # a bad name or preset fails before output
     print(f"{exp.name} --preset {args.preset}: --set KEY=VALUE for")
-    print(options.table(exp.config(args.preset)))
+    print(text)
     return 0
 
 
@@ -149,9 +150,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 LOG_HELP = "tensorboard | wandb: also write the per-round metrics there (off by default)"
+PRESET_HELP = "a preset of the experiment (`run NAME --help` lists its presets and options)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. With `run NAME --help` (or `options NAME --help`) in `argv`, the help of
+    --preset lists NAME's presets and the epilog its options (this reads the configs)."""
+    preset_help, epilog = PRESET_HELP, None
+    words = [a for a in argv or [] if not a.startswith("-")]
+    command = next((i for i, w in enumerate(words[:-1]) if w in ("run", "options")), None)
+    if command is not None and {"-h", "--help"} & set(argv or []):
+        from experiments.options import help_texts  # imports JAX: only for NAME's --help
+
+        preset_help, epilog = help_texts(words[command + 1]) or (preset_help, epilog)
     p = _Parser(prog="python -m experiments", description=__doc__)
     p.add_argument(
         "--host-devices",
@@ -174,12 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     opts = sub.add_parser("options", help="every --set key of an experiment: type, range, meaning")
     opts.add_argument("name")
-    opts.add_argument("--preset", default="default", help="whose defaults to show")
+    opts.add_argument("--preset", default="default", help=f"whose defaults to show: {preset_help}")
     opts.set_defaults(fn=_cmd_options)
 
-    run = sub.add_parser("run", help="run one experiment into a run directory")
+    run = sub.add_parser(
+        "run",
+        help="run one experiment into a run directory",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("name")
-    run.add_argument("--preset", default="default", help="tiny | default | large")
+    run.add_argument("--preset", default="default", help=preset_help)
     run.add_argument(
         "--set",
         nargs="*",
@@ -268,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         use_host_devices(args.host_devices)
         return args.fn(args)

@@ -63,38 +63,64 @@ class Params(NamedTuple):
     delta: Array  # [] a prompt is solved when its error is <= delta, in [0, 1)
 
 
-def _check(name: str, value, lo: float, hi: float, lo_open: bool, hi_open: bool) -> None:
-    v = np.asarray(value, dtype=np.float64)
-    ok = (v > lo if lo_open else v >= lo) & (v < hi if hi_open else v <= hi)
-    if v.size == 0 or not np.all(ok):  # NaN fails every comparison
-        rng = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
-        raise ValueError(f"{name} must lie in {rng}; got {value!r}")
+class Range(NamedTuple):
+    """The valid values of a numeric option: [lo, hi], either end open; `integer` for counts.
+
+    `str(r)` is how the range is written everywhere (listings, docs, error messages): `(0, 1]`.
+    """
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+
+    def __str__(self) -> str:
+        def end(v) -> str:
+            return str(int(v)) if self.integer and np.isfinite(v) else f"{v:g}"
+
+        left, right = "(" if self.lo_open else "[", ")" if self.hi_open else "]"
+        return f"{left}{end(self.lo)}, {end(self.hi)}{right}"
+
+    def contains(self, value) -> bool:
+        """Whether every entry of `value` lies in the range (NaN never does)."""
+        v = np.asarray(value, dtype=np.float64)
+        lo_ok = v > self.lo if self.lo_open else v >= self.lo
+        hi_ok = v < self.hi if self.hi_open else v <= self.hi
+        return bool(v.size) and bool(np.all(lo_ok & hi_ok))
+
+    def check(self, name: str, value) -> None:
+        """Raises ValueError naming `name` and the range if `value` lies outside it."""
+        if not self.contains(value):
+            what = "be an integer in" if self.integer else "lie in"
+            raise ValueError(f"{name} must {what} {self}; got {value!r}")
 
 
-# Valid range of every option: (low, high, low open, high open). Shared by `make_params` and the
-# command-line configs so that an option has one range, stated once.
-RANGES: dict[str, tuple[float, float, bool, bool]] = {
-    "beta": (0.0, 1.0, True, False),
-    "gamma": (0.0, 1.0, False, True),
-    "beta_hard": (0.0, 1.0, False, False),
-    "gamma_hard": (0.0, 1.0, False, True),
-    "filter_tpr": (0.0, 1.0, False, False),
-    "filter_fpr": (0.0, 1.0, False, False),
-    "alpha": (0.0, 1.0, False, False),
+UNIT = Range(0.0, 1.0)  # [0, 1]
+# Valid range of each of the simulator's numeric hyper-parameters, stated once: read by
+# `make_params`, the filters, and the command-line configs' option declarations.
+RANGES: dict[str, Range] = {
+    "beta": Range(0.0, 1.0, lo_open=True),
+    "gamma": Range(0.0, 1.0, hi_open=True),
+    "beta_hard": UNIT,
+    "gamma_hard": Range(0.0, 1.0, hi_open=True),
+    "filter_tpr": UNIT,
+    "filter_fpr": UNIT,
+    "alpha": UNIT,
     # Bounded so that float32 never overflows: e^theta and error / tau stay finite.
-    "theta": (0.0, 50.0, False, False),
-    "tau": (1e-6, 1e6, False, False),
-    "eta": (0.0, 1.0, True, False),
-    "lr": (0.0, 1e3, True, False),
-    "label_budget": (0.0, np.inf, False, False),
-    "wrong_spread": (0.0, 1.0, False, False),
-    "delta": (0.0, 1.0, False, True),
+    "theta": Range(0.0, 50.0),
+    "tau": Range(1e-6, 1e6),
+    "eta": Range(0.0, 1.0, lo_open=True),
+    "lr": Range(0.0, 1e3, lo_open=True),
+    "label_budget": Range(0.0, np.inf),
+    "wrong_spread": UNIT,
+    "delta": Range(0.0, 1.0, hi_open=True),
 }
 
 
 def check_range(name: str, value) -> None:
     """Raises ValueError naming `name` and its valid range if `value` lies outside it."""
-    _check(name, value, *RANGES[name])
+    RANGES[name].check(name, value)
 
 
 def default_theta(beta) -> np.ndarray:

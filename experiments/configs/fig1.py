@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig, override, parse_sets
+from experiments.configs.spec import opt
 
 ARMS = (
     "do-nothing",
@@ -32,13 +34,15 @@ class Fig1Config:
     """
 
     base: SimConfig = SimConfig(rounds=30, seeds=16, beta=0.3, gamma=0.2)
-    arms: tuple[str, ...] = ARMS
+    arms: tuple[str, ...] = opt(
+        ARMS,
+        form="strategy names, each optionally followed by key=value settings",
+        distinct=True,
+        doc="the arms drawn, e.g. 'boosting mixture=replace'",
+    )
 
     def __post_init__(self):
-        if not self.arms:
-            raise ValueError("arms must name at least one strategy")
-        if len(set(self.arms)) != len(self.arms):
-            raise ValueError(f"arms must not repeat; got {self.arms!r}")
+        spec.check(self)
         for arm in self.arms:
             arm_config(self.base, arm, "expected")  # raises on a bad arm, naming the option
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig, override
+from experiments.configs.spec import opt
 
 ARMS = ("boosting", "filter-only")
 
@@ -21,12 +23,19 @@ class Fig10Config:
     """
 
     base: SimConfig = SimConfig(mode="sampled", rounds=5, seeds=8, n_prompts=1024, gamma=0.1)
-    base_accuracy_means: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.4, 0.7)
-    frac_unsolvables: tuple[float, ...] = (0.0, 0.1, 0.3)
+    base_accuracy_means: tuple[float, ...] = opt(
+        (0.02, 0.05, 0.1, 0.2, 0.4, 0.7),
+        range=spec.range_of(SimConfig, "base_accuracy_mean"),
+        doc="the grid's mean base accuracies",
+    )
+    frac_unsolvables: tuple[float, ...] = opt(
+        (0.0, 0.1, 0.3),
+        range=spec.range_of(SimConfig, "frac_unsolvable"),
+        doc="the grid's shares of never-solved prompts",
+    )
 
     def __post_init__(self):
-        if not self.base_accuracy_means or not self.frac_unsolvables:
-            raise ValueError("base_accuracy_means and frac_unsolvables must not be empty")
+        spec.check(self)
         for m in self.base_accuracy_means:
             for f in self.frac_unsolvables:
                 override(self.base, {"base_accuracy_mean": m, "frac_unsolvable": f})

@@ -6,8 +6,11 @@ import dataclasses
 
 import numpy as np
 
+from experiments.configs import spec
+from experiments.configs.fig2 import OPEN_UNIT
 from experiments.configs.sim import SimConfig, override
-from sim.types import check_range
+from experiments.configs.spec import opt
+from sim.types import RANGES
 
 ARMS = ("boosting", "boosting-uniform")
 
@@ -30,18 +33,18 @@ class Fig11Config:
     """
 
     base: SimConfig = SimConfig(rounds=60, gamma=0.2, mixture="replace", frac_unsolvable=0.1)
-    mean_beta: float = 0.2  # E_D[b(x)], held fixed
-    beta_hards: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25)
-    eps: float = 0.05  # target mean error
+    mean_beta: float = opt(
+        0.2, range=RANGES["beta"], doc="E_D[b(x)], the labeler's mean correct mass, held fixed"
+    )
+    beta_hards: tuple[float, ...] = opt(
+        (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25),
+        range=RANGES["beta_hard"],
+        doc="the labeler's correct masses where a_0 = 0 (each must keep beta in (0, 1])",
+    )
+    eps: float = opt(0.05, range=OPEN_UNIT, doc="the target mean error")
 
     def __post_init__(self):
-        check_range("beta", self.mean_beta)
-        if not self.beta_hards:
-            raise ValueError("beta_hards must list at least one value")
-        for v in self.beta_hards:
-            check_range("beta_hard", v)
-        if not 0 < self.eps < 1:
-            raise ValueError(f"eps must lie in (0, 1); got {self.eps}")
+        spec.check(self)
         for arm in ARMS:
             override(self.base, {"strategy": arm})
 

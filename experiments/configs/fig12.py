@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig
+from experiments.configs.spec import opt
 from experiments.errors import OptionError
 from sim.table.token_task import LENGTH_RANGE, WRONG_KINDS
+from sim.types import RANGES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,32 +42,40 @@ class Fig12Config:
         wrong_spread=1.0,
         base_accuracy_mean=0.3,
     )
-    # the left panel's curves, "beta:kind:L" comma-separated
-    curves: str = "0.3:random:5,0.3:near:5,0.9:random:5,0.3:random:1"
-    betas: tuple[float, ...] = (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
-    kinds: tuple[str, ...] = WRONG_KINDS
-    lengths: tuple[int, ...] = (1, 2, 3, 5, 8)
-    # testbed break-evens: JSON [{"label", "length", "beta", "lo", "hi"}] or run directories
-    measured: str = ""
+    curves: str = opt(
+        "0.3:random:5,0.3:near:5,0.9:random:5,0.3:random:1",
+        form=f"beta:kind:L, comma-separated (beta in {RANGES['beta']}, L in {LENGTH_RANGE})",
+        doc="the left panel's curves",
+    )
+    betas: tuple[float, ...] = opt(
+        (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95),
+        range=RANGES["beta"],
+        min_len=2,
+        doc="the betas of the break-even sweep, increasing",
+    )
+    kinds: tuple[str, ...] = opt(
+        WRONG_KINDS, choices=WRONG_KINDS, doc="the wrong-label kinds of the right panel"
+    )
+    lengths: tuple[int, ...] = opt(
+        (1, 2, 3, 5, 8), range=LENGTH_RANGE, doc="the answer lengths L of the right panel"
+    )
+    measured: str = opt(
+        "",
+        form='JSON: a list of {"label", "length", "beta", "lo", "hi"}, or testbed run '
+        "directories (fig8, fig13), comma-separated",
+        doc="testbed break-evens drawn as labelled markers beside C8's predictions (empty: none)",
+    )
 
     def __post_init__(self):
+        spec.check(self)
         if self.base.task != "tokens":
             raise OptionError("fig12: base.task must be 'tokens'")
         self.curve_specs()
-        if (
-            len(self.betas) < 2
-            or list(self.betas) != sorted(self.betas)
-            or not all(0 < b <= 1 for b in self.betas)
-        ):
+        if list(self.betas) != sorted(self.betas):
             raise OptionError(
-                f"betas must list two or more increasing values in (0, 1]; got {self.betas}"
+                f"betas must list two or more increasing values in {RANGES['beta']}; "
+                f"got {self.betas}"
             )
-        if not self.kinds or any(k not in WRONG_KINDS for k in self.kinds):
-            raise OptionError(f"kinds must list values of {list(WRONG_KINDS)}; got {self.kinds}")
-        if not self.lengths or any(
-            not LENGTH_RANGE[0] <= n <= LENGTH_RANGE[1] for n in self.lengths
-        ):
-            raise OptionError(f"lengths must list integers in [1, 64]; got {self.lengths}")
         self.measured_points()
 
     def curve_specs(self) -> list[tuple[float, str, int]]:
@@ -74,14 +85,14 @@ class Fig12Config:
             parts = item.strip().split(":")
             try:
                 beta, kind, length = float(parts[0]), parts[1].strip(), int(parts[2])
-                if len(parts) != 3 or not 0 < beta <= 1 or kind not in WRONG_KINDS:
+                if len(parts) != 3 or not RANGES["beta"].contains(beta) or kind not in WRONG_KINDS:
                     raise ValueError
-                if not LENGTH_RANGE[0] <= length <= LENGTH_RANGE[1]:
+                if not LENGTH_RANGE.contains(length):
                     raise ValueError
             except (ValueError, IndexError):
                 raise OptionError(
-                    "curves must be comma-separated beta:kind:L with beta in (0, 1], kind in "
-                    f"{list(WRONG_KINDS)} and L in [1, 64]; got {self.curves!r}"
+                    f"curves must be comma-separated beta:kind:L with beta in {RANGES['beta']}, "
+                    f"kind in {list(WRONG_KINDS)} and L in {LENGTH_RANGE}; got {self.curves!r}"
                 ) from None
             out.append((beta, kind, length))
         return out

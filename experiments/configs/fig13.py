@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs import testbed as lm_config
+from experiments.configs.spec import opt
 
 # The rows of the table: what the weak labeler gives when it is wrong, as config changes of a
 # member (`experiments.testbed_runs.MEMBER_FIELDS`). "consistent": one wrong answer per prompt,
@@ -42,18 +44,18 @@ class Fig13Config:
     """
 
     base: lm_config.TestbedConfig = BASE
-    rows: tuple[str, ...] = tuple(ROWS)
-    few_seeds: int = 3
+    rows: tuple[str, ...] = opt(
+        tuple(ROWS), choices=ROWS, distinct=True, doc="the kinds of wrong label compared"
+    )
+    few_seeds: int = opt(
+        3,
+        range=spec.range_of(lm_config.TestbedConfig, "seeds"),
+        doc="seeds of the rows other than random-* and abstain (<= base seeds)",
+    )
 
     def __post_init__(self):
-        if not self.rows or not isinstance(self.rows, tuple):
-            raise ValueError(f"rows must be a non-empty tuple of {list(ROWS)}")
-        for r in self.rows:
-            if r not in ROWS:
-                raise ValueError(f"rows must be drawn from {list(ROWS)}; got {r!r}")
-        if len(set(self.rows)) != len(self.rows):
-            raise ValueError(f"rows must not repeat; got {self.rows!r}")
-        if not isinstance(self.few_seeds, int) or not 1 <= self.few_seeds <= self.base.seeds:
+        spec.check(self)
+        if self.few_seeds > self.base.seeds:
             raise ValueError(
                 f"few_seeds must be an integer in [1, {self.base.seeds}] (base seeds); "
                 f"got {self.few_seeds!r}"

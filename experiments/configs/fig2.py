@@ -7,9 +7,13 @@ import math
 
 import numpy as np
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig
+from experiments.configs.spec import opt
+from sim.types import RANGES, Range
 from theory import closed_forms as cf
 
+OPEN_UNIT = Range(0.0, 1.0, lo_open=True, hi_open=True)  # (0, 1)
 # C3's analysable form: gamma-noisy filter, one stochastic weak label per rejected sample.
 BOOSTING_REPLACE = SimConfig(
     strategy="boosting", mixture="replace", allocation="rejected", labeler="stochastic"
@@ -58,35 +62,30 @@ class Fig2Config:
     base: SimConfig = dataclasses.replace(
         BOOSTING_REPLACE, n_prompts=256, n_responses=16, rounds=370, seeds=8
     )
-    betas: tuple[float, ...] = (0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45, 0.65, 0.9)
-    gammas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
-    eps: float = 0.01
-    sampled: bool = True  # also run sampled mode over the same grid
+    betas: tuple[float, ...] = opt(
+        (0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45, 0.65, 0.9),
+        range=OPEN_UNIT,
+        doc="the labeler qualities beta of the grid",
+    )
+    gammas: tuple[float, ...] = opt(
+        (0.0, 0.25, 0.5, 0.75), range=RANGES["gamma"], doc="the filter's gammas of the grid"
+    )
+    eps: float = opt(0.01, range=OPEN_UNIT, doc="the target mean and max error epsilon")
+    sampled: bool = opt(True, doc="also run sampled mode over the same grid")
     # C7 panel: filter-only from accuracy a0 (one prompt each) until the error is <= delta.
-    amp_accuracies: tuple[float, ...] = (0.01, 0.1, 0.5)
-    amp_gammas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-    amp_delta: float = 0.01
+    amp_accuracies: tuple[float, ...] = opt(
+        (0.01, 0.1, 0.5), range=OPEN_UNIT, doc="C7 panel: the base accuracies a0"
+    )
+    amp_gammas: tuple[float, ...] = opt(
+        (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+        range=OPEN_UNIT,
+        doc="C7 panel: the filter's gammas",
+    )
+    amp_delta: float = opt(0.01, range=OPEN_UNIT, doc="C7 panel: the target error delta")
 
     def __post_init__(self):
+        spec.check(self)
         check_analysable(self.base, "fig2 base")
-        for name in ("betas", "gammas", "amp_accuracies", "amp_gammas"):
-            if not getattr(self, name):
-                raise ValueError(f"{name} must list at least one value")
-        for beta in self.betas:
-            if not 0 < beta < 1:
-                raise ValueError(f"betas must lie in (0, 1); got {beta}")
-        for gamma in self.gammas:
-            if not 0 <= gamma < 1:
-                raise ValueError(f"gammas must lie in [0, 1); got {gamma}")
-        for gamma in self.amp_gammas:
-            if not 0 < gamma < 1:
-                raise ValueError(f"amp_gammas must lie in (0, 1); got {gamma}")
-        for a0 in self.amp_accuracies:
-            if not 0 < a0 < 1:
-                raise ValueError(f"amp_accuracies must lie in (0, 1); got {a0}")
-        for name in ("eps", "amp_delta"):
-            if not 0 < getattr(self, name) < 1:
-                raise ValueError(f"{name} must lie in (0, 1); got {getattr(self, name)}")
         need = self.rounds_needed()
         if self.base.rounds < need:
             raise ValueError(
@@ -97,11 +96,17 @@ class Fig2Config:
     def rounds_needed(self) -> int:
         """Rounds that guarantee every configuration reaches its target (C3 bound, e0 <= 1)."""
         slowest = float(cf.c3_rounds_to_epsilon(1.0, self.eps, max(self.gammas), min(self.betas)))
-        amp = np.asarray(
+        amp = float(
             cf.c7_rounds_to_delta(
                 min(self.amp_accuracies), self.amp_delta, 1.0, max(self.amp_gammas)
             )
         )
+        if not (math.isfinite(slowest) and math.isfinite(amp)):  # beta ~ 0 or gamma ~ 1
+            raise ValueError(
+                "no number of rounds lets the slowest configuration reach its target: raise "
+                f"min(betas) = {min(self.betas)} or lower max(gammas) = {max(self.gammas)}, "
+                f"max(amp_gammas) = {max(self.amp_gammas)}"
+            )
         return max(math.ceil(slowest - 1e-9), int(amp)) + 1
 
 

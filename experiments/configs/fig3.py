@@ -6,24 +6,21 @@ import dataclasses
 
 import numpy as np
 
+from experiments.configs import spec
 from experiments.configs.fig2 import BOOSTING_REPLACE, check_analysable
 from experiments.configs.sim import SimConfig
+from experiments.configs.spec import integers, opt
+from sim.types import RANGES, Range
 
 FINE = 160  # theory is drawn on a fine grid, so its contours are smooth
 
 
-def check_span(
-    option: str, span: tuple[float, ...], lo: float, hi: float, hi_open: bool, lo_open: bool = True
-) -> None:
-    ok = len(span) == 2 and span[0] < span[1]
-    if ok:
-        a, b = span
-        ok = (lo < a if lo_open else lo <= a) and (b < hi if hi_open else b <= hi)
-    if not ok:
-        raise ValueError(
-            f"{option} must be two increasing values in {'(' if lo_open else '['}{lo}, {hi}"
-            f"{')' if hi_open else ']'}; got {span}"
-        )
+def check_span(config, option: str) -> None:
+    """A span is two increasing values (each in the option's declared range, checked first)."""
+    span = getattr(config, option)
+    if len(span) != 2 or not span[0] < span[1]:
+        within = spec.range_of(type(config), option)
+        raise ValueError(f"{option} must be two increasing values in {within}; got {span}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,29 +39,42 @@ class Fig3Config:
     base: SimConfig = dataclasses.replace(
         BOOSTING_REPLACE, n_prompts=512, n_responses=16, rounds=15
     )
-    grid: int = 24  # points per axis of each grid
-    beta_span: tuple[float, float] = (0.02, 0.98)
-    gamma_span: tuple[float, float] = (0.0, 0.95)
-    c_span: tuple[float, float] = (0.5, 1.0)
-    d: float = 0.2  # the filter's false-positive rate in the (beta, c) grid
-    limit_rounds: int = 100  # rounds of the (beta, c) grid: long enough to approach a*
-    slice_betas: tuple[float, ...] = (0.05, 0.2, 0.5)
+    grid: int = opt(24, range=integers(2, 1024), doc="points per axis of each grid")
+    beta_span: tuple[float, ...] = opt(
+        (0.02, 0.98),
+        range=RANGES["beta"],
+        min_len=2,
+        doc="the beta axis of the grids: two increasing values",
+    )
+    gamma_span: tuple[float, ...] = opt(
+        (0.0, 0.95),
+        range=RANGES["gamma"],
+        min_len=2,
+        doc="the gamma axis of the (beta, gamma) grid: two increasing values",
+    )
+    c_span: tuple[float, ...] = opt(
+        (0.5, 1.0),
+        range=Range(0.0, 1.0, lo_open=True),
+        min_len=2,
+        doc="the c axis of the (beta, c) grid: two increasing values",
+    )
+    d: float = opt(
+        0.2, range=RANGES["gamma"], doc="the filter's false-positive rate in the (beta, c) grid"
+    )
+    limit_rounds: int = opt(
+        100,
+        range=integers(1, 100_000),
+        doc="rounds of the (beta, c) grid: long enough to approach a*",
+    )
+    slice_betas: tuple[float, ...] = opt(
+        (0.05, 0.2, 0.5), range=RANGES["beta"], doc="betas of the slices of the (beta, c) grid"
+    )
 
     def __post_init__(self):
+        spec.check(self)
         check_analysable(self.base, "fig3 base")
-        if not 2 <= self.grid <= 1024:
-            raise ValueError(f"grid must be an integer in [2, 1024]; got {self.grid}")
-        if not 1 <= self.limit_rounds <= 100_000:
-            raise ValueError(
-                f"limit_rounds must be an integer in [1, 100000]; got {self.limit_rounds}"
-            )
-        check_span("beta_span", self.beta_span, 0.0, 1.0, hi_open=False)
-        check_span("gamma_span", self.gamma_span, 0.0, 1.0, hi_open=True, lo_open=False)
-        check_span("c_span", self.c_span, 0.0, 1.0, hi_open=False)
-        if not 0 <= self.d < 1:
-            raise ValueError(f"d must lie in [0, 1); got {self.d}")
-        if not self.slice_betas:
-            raise ValueError("slice_betas must list at least one value")
+        for option in ("beta_span", "gamma_span", "c_span"):
+            check_span(self, option)
 
     def axes(self) -> dict[str, np.ndarray]:
         return {

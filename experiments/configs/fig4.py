@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig, override
+from experiments.configs.spec import opt
 
 # Summaries of the per-prompt accuracies that C1 speaks about, per round (all D-weighted).
 SERIES = (
@@ -36,15 +38,20 @@ class Fig4Config:
     base: SimConfig = SimConfig(
         strategy="do-nothing", mode="sampled", n_prompts=2048, n_responses=8, rounds=80, seeds=8
     )
-    ks: tuple[int, ...] = (2, 4, 8)
-    base_accuracy: float = 0.3
-    accumulate: bool = True
+    ks: tuple[int, ...] = opt(
+        (2, 4, 8),
+        range=spec.range_of(SimConfig, "samples_per_prompt"),
+        doc="the samples per prompt k of each arm",
+    )
+    base_accuracy: float = opt(
+        0.3,
+        range=spec.range_of(SimConfig, "base_accuracy_mean"),
+        doc="every prompt's base accuracy a0",
+    )
+    accumulate: bool = opt(True, doc="also draw the accumulate arm (keeps all data)")
 
     def __post_init__(self):
-        if not self.ks or any(k < 1 for k in self.ks):
-            raise ValueError(f"ks must list integers >= 1; got {self.ks}")
-        if not 0 < self.base_accuracy < 1:
-            raise ValueError(f"base_accuracy must lie in (0, 1); got {self.base_accuracy}")
+        spec.check(self)
 
     def arm(self, strategy: str, k: int) -> SimConfig:
         return override(

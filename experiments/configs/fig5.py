@@ -7,7 +7,11 @@ import dataclasses
 import numpy as np
 
 import sim
+from experiments.configs import spec
+from experiments.configs.fig2 import OPEN_UNIT
 from experiments.configs.sim import SimConfig
+from experiments.configs.spec import integers, opt
+from sim.types import RANGES, Range
 
 # C5's setting: the adversarial distributional labeler, labels through a perfect filter.
 C5_BASE = SimConfig(
@@ -44,14 +48,27 @@ class Fig5Config:
     """
 
     base: SimConfig = C5_BASE
-    unsolved: float = 0.9  # U0
-    betas: tuple[float, ...] = (0.1, 0.2, 0.4, 0.6)
-    eps: float = 0.05
-    eps_betas: tuple[float, ...] = (0.15, 0.4)
-    eps_gammas: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
-    eps_rounds: int = 150
+    unsolved: float = opt(
+        0.9,
+        range=Range(0.0, 1.0, lo_open=True),
+        doc="U0: share of prompts the base model never solves",
+    )
+    betas: tuple[float, ...] = opt(
+        (0.1, 0.2, 0.4, 0.6), range=OPEN_UNIT, doc="the labeler qualities beta of the curves"
+    )
+    eps: float = opt(0.05, range=OPEN_UNIT, doc="the target unsolved mass epsilon")
+    eps_betas: tuple[float, ...] = opt(
+        (0.15, 0.4), range=OPEN_UNIT, doc="betas of the (eps, delta) panel"
+    )
+    eps_gammas: tuple[float, ...] = opt(
+        (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5),
+        range=RANGES["gamma"],
+        doc="gammas of the (eps, delta) panel",
+    )
+    eps_rounds: int = opt(150, range=integers(1, 100_000), doc="rounds of the (eps, delta) panel")
 
     def __post_init__(self):
+        spec.check(self)
         r = self.base.resolved()
         want = dict(
             labeler="adversarial",
@@ -68,18 +85,6 @@ class Fig5Config:
         need = r.n_prompts * max(r.samples_per_prompt, r.labels_per_prompt)
         if r.label_budget < need:
             raise ValueError(f"fig5 base: label_budget must be >= {need}; got {r.label_budget}")
-        if not 0 < self.unsolved <= 1:
-            raise ValueError(f"unsolved must lie in (0, 1]; got {self.unsolved}")
-        if not 0 < self.eps < 1:
-            raise ValueError(f"eps must lie in (0, 1); got {self.eps}")
-        for name in ("betas", "eps_betas"):
-            values = getattr(self, name)
-            if not values or not all(0 < b < 1 for b in values):
-                raise ValueError(f"{name} must list values in (0, 1); got {values}")
-        if not self.eps_gammas or not all(0 <= g < 1 for g in self.eps_gammas):
-            raise ValueError(f"eps_gammas must list values in [0, 1); got {self.eps_gammas}")
-        if not 1 <= self.eps_rounds <= 100_000:
-            raise ValueError(f"eps_rounds must be an integer in [1, 100000]; got {self.eps_rounds}")
 
     def task(self) -> tuple[sim.Task, float]:
         """The base model solves the first round((1 - U0) P) prompts exactly, no others.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs import testbed as lm_config
+from experiments.configs.spec import opt
 
 BASE = dataclasses.replace(lm_config.PRESETS["default"], strategies=("boosting",), seeds=3)
 # The boosting arms swept over beta: weak labels unchecked (the theory's C3 arm) and checked by
@@ -25,23 +27,22 @@ class Fig8Config:
     """
 
     base: lm_config.TestbedConfig = BASE
-    betas: tuple[float, ...] = (0.1, 0.2, 0.3, 0.45, 0.6, 1.0)
-    alphas: tuple[float, ...] = (1.0 / 3.0, 0.6)
-    arms: tuple[str, ...] = ARMS
+    betas: tuple[float, ...] = opt(
+        (0.1, 0.2, 0.3, 0.45, 0.6, 1.0),
+        range=spec.range_of(lm_config.TestbedConfig, "beta"),
+        doc="the labeler qualities beta swept by each arm",
+    )
+    alphas: tuple[float, ...] = opt(
+        (1.0 / 3.0, 0.6),
+        range=spec.range_of(lm_config.TestbedConfig, "alpha"),
+        doc="the weak data's weights alpha swept by unchecked boosting",
+    )
+    arms: tuple[str, ...] = opt(
+        ARMS, choices=ARMS, distinct=True, doc="the boosting arms swept over beta"
+    )
 
     def __post_init__(self):
-        if not self.betas or not self.alphas:
-            raise ValueError("betas and alphas must each hold at least one value")
-        if (
-            not self.arms
-            or any(a not in ARMS for a in self.arms)
-            or len(set(self.arms)) < len(self.arms)
-        ):
-            raise ValueError(f"arms must be a non-empty tuple of distinct {list(ARMS)}")
-        for b in self.betas:
-            lm_config.replace(self.base, beta=b)  # validates the range, naming the option
-        for a in self.alphas:
-            lm_config.replace(self.base, alpha=a)
+        spec.check(self)
 
     def points(self) -> list[tuple[str, float, float]]:
         """(arm, beta, alpha) to run: each arm's beta sweep, then unchecked boosting's alpha

@@ -6,7 +6,11 @@ import dataclasses
 
 import numpy as np
 
+from experiments.configs import spec
 from experiments.configs.sim import SimConfig, override
+from experiments.configs.spec import opt
+from sim.strategies import PRESETS as STRATEGY_PRESETS
+from sim.types import Range
 
 SERIES = ("mean_accuracy", "greedy_accuracy", "labels_spent", "hard_fraction")
 
@@ -26,18 +30,24 @@ class Fig9Config:
     """
 
     base: SimConfig = SimConfig(mode="sampled", seeds=8, rounds=15, beta=0.3, gamma=0.2)
-    arms: tuple[str, ...] = ("boosting", "boosting-uniform")
-    budgets: tuple[float, ...] = (0.01, 0.05, 0.25)
+    arms: tuple[str, ...] = opt(
+        ("boosting", "boosting-uniform"),
+        choices=STRATEGY_PRESETS,
+        distinct=True,
+        doc="the strategies drawn (each must spend labels)",
+    )
+    budgets: tuple[float, ...] = opt(
+        (0.01, 0.05, 0.25),
+        range=Range(0.0, float("inf"), lo_open=True, hi_open=True),
+        doc="label budgets, as shares of n_prompts x labels_per_prompt",
+    )
 
     def __post_init__(self):
-        if not self.arms:
-            raise ValueError("arms must name at least one strategy")
+        spec.check(self)
         for arm in self.arms:
             resolved = override(self.base, {"strategy": arm}).resolved()
             if resolved.allocation == "none":
                 raise ValueError(f"arms: {arm!r} spends no labels; choose a strategy that does")
-        if not self.budgets or not all(b > 0 for b in self.budgets):
-            raise ValueError(f"budgets must list shares > 0; got {self.budgets}")
 
     def label_budgets(self) -> np.ndarray:
         """Labels per round for each budget share. [B]"""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from experiments.configs import spec
 from experiments.configs import testbed as lm_config
+from experiments.configs.spec import opt
 from sim.lm import model as model_lib
+from sim.types import Range
 
 BASE = dataclasses.replace(
     lm_config.PRESETS["default"], strategies=("filter-only", "boosting"), seeds=3
@@ -25,26 +28,26 @@ class ScaleConfig:
     """
 
     base: lm_config.TestbedConfig = BASE
-    model_sizes: tuple[str, ...] = ("tiny", "small")
-    step_factors: tuple[float, ...] = (0.5, 1.0, 2.0)
-    weight_decays: tuple[float, ...] = (0.0, 0.1)
+    model_sizes: tuple[str, ...] = opt(
+        ("tiny", "small"), choices=model_lib.SIZES, doc="the model sizes compared"
+    )
+    step_factors: tuple[float, ...] = opt(
+        (0.5, 1.0, 2.0),
+        range=Range(0.0, 16.0, lo_open=True),
+        doc="fine-tuning steps per round, as multiples of base.steps_per_round",
+    )
+    weight_decays: tuple[float, ...] = opt(
+        (0.0, 0.1),
+        range=spec.range_of(lm_config.TestbedConfig, "weight_decay"),
+        doc="the weight decays compared (base model and fine-tuning)",
+    )
 
     def __post_init__(self):
+        spec.check(self)
         if self.base.strategies != ("filter-only", "boosting"):
             raise ValueError(
                 f"strategies of scale are fixed (filter-only, boosting); got {self.base.strategies}"
             )
-        for name in ("model_sizes", "step_factors", "weight_decays"):
-            if not getattr(self, name):
-                raise ValueError(f"{name} must hold at least one value")
-        for s in self.model_sizes:
-            if s not in model_lib.SIZES:
-                raise ValueError(
-                    f"model_sizes must be drawn from {list(model_lib.SIZES)}; got {s!r}"
-                )
-        for f in self.step_factors:
-            if not isinstance(f, (int, float)) or not 0 < f <= 16:
-                raise ValueError(f"step_factors must lie in (0, 16]; got {f!r}")
         self.settings()  # validates every setting's config, naming the option
 
     def settings(self) -> dict[str, lm_config.TestbedConfig]:

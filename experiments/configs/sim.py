@@ -10,52 +10,28 @@ import jax.numpy as jnp
 import numpy as np
 
 import sim
-from experiments.configs import token_options
+from experiments.configs import spec, token_options
 from experiments.configs.coerce import MAX_INT, override, parse_sets
+from experiments.configs.spec import MAX_SEED, PER_PROMPT, PROMPTS, SEED, integers, opt
 from experiments.errors import OptionError
-from sim import filters
+from sim import filters, labelers, mixtures
 from sim.strategies import ALLOCATION_NAMES, CHECKED_LABELS
 from sim.strategies import PRESETS as STRATEGY_PRESETS
+from sim.table import learners
 from sim.table import tokens as token_lib
 from sim.table.token_task import ALPHABET_RANGE, LENGTH_RANGE, WRONG_KINDS
-from sim.types import check_range, default_theta
+from sim.types import RANGES, UNIT, Range, default_theta
 
-# A PRNG key holds a uint32 seed: seed, seed + 1, ... must stay below 2**32 to be distinct.
-MAX_SEED = 2**32 - 1
-# Bounds of the whole-number options: beyond them a run would not fit in memory or time.
-INT_RANGES = {
-    "rounds": (1, 100_000),
-    "seeds": (1, 65_536),
-    "n_prompts": (1, 2**24),
-    "n_responses": (2, 2**16),
-    "samples_per_prompt": (1, 2**16),
-    "labels_per_prompt": (1, 2**16),
-    "sgd_steps": (1, 100_000),
-    "n_correct": (1, 2**16),
-    "seed": (0, MAX_SEED),
-    "task_seed": (0, MAX_SEED),
-    "answer_length": LENGTH_RANGE,
-    "alphabet": ALPHABET_RANGE,
-    "n_classes": (1, 2**24),
-}
 TASKS = ("table", "tokens")
 # Options that only one task reads: setting one for the other task is an error.
 TOKEN_ONLY = ("answer_length", "alphabet", "wrong_labels", "share", "n_classes")
 TABLE_ONLY = ("n_responses", "n_correct")
 MAX_CELLS = 2**28  # n_prompts * n_responses: one [P, V] float32 array of 1 GiB
-MAX_CONCENTRATION = 1e6
-
-
-def _choice(option: str, value, choices) -> None:
-    if value not in choices:
-        raise OptionError(f"{option} must be one of {sorted(choices)}; got {value!r}")
-
-
-def _int_range(option: str, value, low: int, high: int) -> None:
-    if value < low:
-        raise OptionError(f"{option} must be an integer >= {low}; got {value!r}")
-    if value > high:
-        raise OptionError(f"{option} must be an integer <= {high}; got {value!r}")
+# Learners and labelers by task (the declared choices are their union).
+LEARNERS = {"table": tuple(learners.LEARNERS), "tokens": token_lib.TOKEN_LEARNERS}
+LABELERS = {"table": tuple(labelers.LABELERS), "tokens": token_lib.TOKEN_LABELERS}
+CONCENTRATION = Range(0.0, 1e6, lo_open=True)
+OPEN_UNIT = Range(0.0, 1.0, lo_open=True, hi_open=True)  # (0, 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,77 +44,141 @@ class SimConfig:
     Floats are simulated in float32.
     """
 
-    strategy: str = "boosting"
-    task: str = "table"  # table: whole responses [P, V]; tokens: answers of L tokens [P, L, A]
-    mode: str = "expected"  # expected | sampled
-    rounds: int = 20  # T
-    seeds: int = 1  # independent rollouts (sampled mode); the task is shared
-    seed: int = 0  # first rollout seed; rollouts use seed, seed + 1, ...
-    task_seed: int = 0  # seed of the random task
+    strategy: str = opt("boosting", choices=STRATEGY_PRESETS, doc="a named strategy (framework §4)")
+    task: str = opt(
+        "table",
+        choices=TASKS,
+        doc="table: whole responses, a [P, V] table; tokens: answers of answer_length tokens "
+        "over alphabet symbols, per-position [P, L, A] (docs/tokens.md)",
+    )
+    mode: str = opt("expected", choices=sim.MODES, doc="random draws by expectation, or sampled")
+    rounds: int = opt(20, range=spec.ROUNDS, doc="T, the number of rounds")
+    seeds: int = opt(1, range=spec.SEEDS, doc="rollouts (sampled mode); the task is shared")
+    seed: int = opt(0, range=SEED, doc="first rollout seed; rollouts use seed, seed + 1, ...")
+    task_seed: int = opt(0, range=SEED, doc="seed of the random task")
     # The task: prompts X, responses Y, correct sets G, base model p_0.
-    n_prompts: int = 1024
-    n_responses: int = 32
-    n_correct: int = 1  # |G(x)|
-    base_accuracy_mean: float = 0.3  # mean of a_0 over solvable prompts
-    base_accuracy_concentration: float = 2.0  # Beta concentration of a_0 (small: spread out)
-    frac_unsolvable: float = 0.2  # share of prompts with a_0 = 0
-    wrong_concentration: float = 0.5  # Dirichlet concentration of the base model's wrong mass
+    n_prompts: int = opt(1024, range=PROMPTS, doc="P, the number of prompts")
+    n_responses: int = opt(
+        32, range=integers(2, 2**16), doc="V, responses per prompt (task=table; P * V <= 2**28)"
+    )
+    n_correct: int = opt(
+        1, range=PER_PROMPT, doc="|G(x)|, correct responses per prompt (task=table; < n_responses)"
+    )
+    base_accuracy_mean: float = opt(0.3, range=OPEN_UNIT, doc="mean a_0 of solvable prompts")
+    base_accuracy_concentration: float = opt(
+        2.0, range=CONCENTRATION, doc="Beta concentration of a_0 (small: spread out)"
+    )
+    frac_unsolvable: float = opt(0.2, range=UNIT, doc="share of prompts with a_0 = 0")
+    wrong_concentration: float = opt(
+        0.5, range=CONCENTRATION, doc="Dirichlet concentration of the base model's wrong mass"
+    )
     # The token task (task=tokens, sim.table.tokens): answers of L tokens over A symbols.
-    answer_length: int = 5  # L, tokens per answer
-    alphabet: int = 10  # A, symbols per token
-    wrong_labels: str = "random"  # near | random | shuffled: the kind of a wrong label
-    share: float = 0.0  # tau: weight of the class's pooled per-position fit after each fit
-    n_classes: int = 1  # classes sharing statistics: equal buckets by base accuracy
+    answer_length: int = opt(5, range=LENGTH_RANGE, doc="L, tokens per answer (task=tokens)")
+    alphabet: int = opt(10, range=ALPHABET_RANGE, doc="A, symbols per token (task=tokens)")
+    wrong_labels: str = opt(
+        "random",
+        choices=WRONG_KINDS,
+        doc="task=tokens: a wrong label is a near miss (one position wrong), a uniformly random "
+        "wrong answer, or another prompt's right answer (shuffled)",
+    )
+    share: float = opt(
+        0.0,
+        range=UNIT,
+        doc="task=tokens: tau, after each fit p(x) = (1 - tau) fit(x) + tau pooled fit of its "
+        "class",
+    )
+    n_classes: int = opt(
+        1,
+        range=PROMPTS,
+        doc="task=tokens: classes of prompts sharing statistics, equal buckets by base accuracy "
+        "(<= n_prompts)",
+    )
     # Generator and filter.
-    samples_per_prompt: int = 8  # k
-    filter: str | None = None  # perfect | gamma | general | none
-    gamma: float = 0.2  # false-positive rate of the gamma-noisy filter
-    gamma_hard: float | None = None  # its rate where a_0 = 0 (framework §8); None = gamma
-    filter_tpr: float = 1.0  # c, for filter=general
-    filter_fpr: float = 0.0  # d, for filter=general
+    samples_per_prompt: int = opt(8, range=PER_PROMPT, doc="k, samples drawn per prompt")
+    filter: str | None = opt(
+        None,
+        choices=filters.NAMED,
+        unset="the strategy's",
+        doc="the filter's kind (framework §3)",
+    )
+    gamma: float = opt(0.2, range=RANGES["gamma"], doc="false-positive rate of the gamma filter")
+    gamma_hard: float | None = opt(
+        None,
+        range=RANGES["gamma_hard"],
+        unset="gamma",
+        doc="the gamma filter's false-positive rate where a_0 = 0 (framework §8)",
+    )
+    filter_tpr: float = opt(1.0, range=RANGES["filter_tpr"], doc="c, for filter=general")
+    filter_fpr: float = opt(0.0, range=RANGES["filter_fpr"], doc="d, for filter=general")
     # Weak labeler.
-    labeler: str = "stochastic"  # stochastic | adversarial | base
-    beta: float = 0.3  # the labeler's correct mass
-    beta_hard: float | None = None  # its correct mass where a_0 = 0 (framework §8); None = beta
-    wrong_spread: float = 0.0  # share of its wrong mass spread over all wrong answers
-    filter_labels: bool = False  # pass weak labels through the filter ("Boosting (A)")
+    labeler: str = opt(
+        "stochastic",
+        choices=dict.fromkeys([*LABELERS["table"], *LABELERS["tokens"]]),
+        doc="the weak labeler's kind (framework §3); base: task=table only",
+    )
+    beta: float = opt(0.3, range=RANGES["beta"], doc="the labeler's correct mass")
+    beta_hard: float | None = opt(
+        None,
+        range=RANGES["beta_hard"],
+        unset="beta",
+        doc="the labeler's correct mass where a_0 = 0 (framework §8)",
+    )
+    wrong_spread: float = opt(
+        0.0,
+        range=RANGES["wrong_spread"],
+        doc="share of the labeler's wrong mass spread over all wrong answers",
+    )
+    filter_labels: bool = opt(False, doc='pass weak labels through the filter ("Boosting (A)")')
     # Allocation of the label budget.
-    allocation: str | None = None  # focused | hard | rejected | uniform | none | ...
-    label_budget: float | None = None  # B labels per round; None = n_prompts * labels_per_prompt
-    labels_per_prompt: int = 8  # m
-    theta: float | None = None  # boosting weight; None = log(1 / (1 - beta))
-    tau: float = 0.1  # temperature of the soft allocation
+    allocation: str | None = opt(
+        None,
+        choices=ALLOCATION_NAMES,
+        unset="the strategy's",
+        doc="where the label budget goes (framework §3)",
+    )
+    label_budget: float | None = opt(
+        None,
+        range=RANGES["label_budget"],
+        unset="n_prompts * labels_per_prompt",
+        doc="B, labels per round",
+    )
+    labels_per_prompt: int = opt(8, range=PER_PROMPT, doc="m, labels per prompt it chooses")
+    theta: float | None = opt(
+        None,
+        range=RANGES["theta"],
+        unset="log(1 / (1 - beta))",
+        doc="boosting weight of the boost_weights allocation",
+    )
+    tau: float = opt(0.1, range=RANGES["tau"], doc="temperature of the soft allocation")
     # Mixture and learner.
-    mixture: str | None = None  # replace | global | accumulate
-    alpha: float = 1.0 / 3.0  # weight of weak data (paper: 1/3)
-    learner: str = "strong"  # strong | partial | sgd
-    restart: bool = False  # unfitted prompts fall back to p_0 instead of p_t
-    eta: float = 0.5  # partial learner's step
-    lr: float = 1.0  # logit-SGD learning rate
-    sgd_steps: int = 10
-    delta: float = 0.05  # a prompt is solved when its error <= delta
+    mixture: str | None = opt(
+        None,
+        choices=mixtures.MIXTURES,
+        unset="the strategy's",
+        doc="how accepted samples and weak labels are mixed",
+    )
+    alpha: float = opt(1 / 3, range=RANGES["alpha"], doc="weak data's weight (global; paper: 1/3)")
+    learner: str = opt(
+        "strong",
+        choices=dict.fromkeys([*LEARNERS["table"], *LEARNERS["tokens"]]),
+        doc="how the model fits the mixture (framework §3); partial, sgd: task=table; "
+        "factored (per-position marginals): task=tokens",
+    )
+    restart: bool = opt(False, doc="unfitted prompts fall back to p_0 instead of p_t")
+    eta: float = opt(0.5, range=RANGES["eta"], doc="step of the partial learner")
+    lr: float = opt(1.0, range=RANGES["lr"], doc="learning rate of the logit-SGD learner")
+    sgd_steps: int = opt(10, range=integers(1, 100_000), doc="steps of the logit-SGD learner")
+    delta: float = opt(0.05, range=RANGES["delta"], doc="solved: a prompt's error <= delta")
 
     def __post_init__(self):
-        _choice("strategy", self.strategy, STRATEGY_PRESETS)
-        _choice("task", self.task, TASKS)
-        _choice("mode", self.mode, sim.MODES)
-        if self.task == "tokens":
-            _choice("labeler", self.labeler, token_lib.TOKEN_LABELERS)
-            _choice("learner", self.learner, token_lib.TOKEN_LEARNERS)
-        else:
-            _choice("labeler", self.labeler, ("stochastic", "adversarial", "base"))
-            _choice("learner", self.learner, ("strong", "partial", "sgd"))
-        _choice("wrong_labels", self.wrong_labels, WRONG_KINDS)
-        if self.filter is not None:
-            _choice("filter", self.filter, filters.NAMED)
-        if self.allocation is not None:
-            _choice("allocation", self.allocation, ALLOCATION_NAMES)
-        if self.mixture is not None:
-            _choice("mixture", self.mixture, ("replace", "global", "accumulate"))
-        for name, (low, high) in INT_RANGES.items():
-            _int_range(name, getattr(self, name), low, high)
-        if not 0.0 <= self.share <= 1.0:  # NaN fails too
-            raise OptionError(f"share must lie in [0, 1]; got {self.share!r}")
+        spec.check(self)
+        for name, allowed in (("labeler", LABELERS), ("learner", LEARNERS)):
+            value = getattr(self, name)
+            if value not in allowed[self.task]:
+                raise OptionError(
+                    f"{name} must be one of {sorted(allowed[self.task])} with task={self.task}; "
+                    f"got {value!r}"
+                )
         if self.task == "tokens":
             token_options.check(self, MAX_CELLS)
         if self.seed + self.seeds - 1 > MAX_SEED:
@@ -152,37 +192,10 @@ class SimConfig:
                 f"{self.n_prompts} * {self.n_responses}"
             )
         if self.n_correct >= self.n_responses:
-            raise ValueError(
+            raise OptionError(
                 f"n_correct must lie in [1, n_responses - 1] = [1, {self.n_responses - 1}]; "
                 f"got {self.n_correct}"
             )
-        for name in (
-            "beta",
-            "gamma",
-            "filter_tpr",
-            "filter_fpr",
-            "alpha",
-            "tau",
-            "eta",
-            "lr",
-            "wrong_spread",
-            "delta",
-        ):
-            check_range(name, getattr(self, name))
-        for name in ("theta", "beta_hard", "gamma_hard"):
-            if getattr(self, name) is not None:
-                check_range(name, getattr(self, name))
-        if self.label_budget is not None:
-            check_range("label_budget", self.label_budget)
-        if not 0 < self.base_accuracy_mean < 1:
-            raise ValueError(
-                f"base_accuracy_mean must lie in (0, 1); got {self.base_accuracy_mean}"
-            )
-        if not 0 <= self.frac_unsolvable <= 1:
-            raise ValueError(f"frac_unsolvable must lie in [0, 1]; got {self.frac_unsolvable}")
-        for name in ("base_accuracy_concentration", "wrong_concentration"):
-            if not 0 < getattr(self, name) <= MAX_CONCENTRATION:
-                raise ValueError(f"{name} must be > 0 and <= 1e6; got {getattr(self, name)}")
 
     def check_set(self, keys: set[str]) -> None:
         """Options the resolved filter or task ignores are errors when set (naming the one that

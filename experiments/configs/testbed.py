@@ -5,11 +5,26 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from experiments.configs import spec
+from experiments.configs.spec import (
+    MAX_SEED,
+    PER_PROMPT,
+    PROMPTS,
+    ROUNDS,
+    SEED,
+    SEEDS,
+    integers,
+    opt,
+)
+from experiments.errors import OptionError
 from sim.lm import model as model_lib
 from sim.lm import task as task_lib
 from sim.lm.data import LABEL_KINDS
 from sim.lm.strategy import FILTERS, LABELERS, STRATEGIES
-from sim.types import check_range
+from sim.types import RANGES, Range
+
+POSITIVE = Range(0.0, math.inf, lo_open=True, hi_open=True)  # (0, inf): finite and > 0
+STEPS = integers(1, 1_000_000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,69 +49,133 @@ class TestbedConfig:
     """
 
     # task: addition of two n-digit numbers, n = 1..max_digits
-    max_digits: int = 5
-    # The round's prompts X (the paper: 7000). With 165 steps of 64 a round is about one pass
-    # over the accepted samples, as in the paper; with few prompts and several passes the model
-    # memorises its training prompts instead (see README of the testbed / the report).
-    n_train_prompts: int = 2048
-    # held-out prompts, uniform over difficulties: large, so that the test set's sampling error
-    # (~0.007 at 4096) is well below the spread over seeds
-    n_test_prompts: int = 4096
-    data_seed: int = 0  # train, test and seed sets are fixed by this seed
+    max_digits: int = opt(
+        5,
+        range=integers(2, task_lib.MAX_DIGITS),
+        doc="the task: sums of two n-digit numbers, n = 1..max_digits",
+    )
+    # With 165 steps of 64 a round is about one pass over the accepted samples, as in the paper;
+    # with few prompts and several passes the model memorises its training prompts instead.
+    n_train_prompts: int = opt(2048, range=PROMPTS, doc="X, the round's prompts (the paper: 7000)")
+    # large, so that the test set's sampling error (~0.007 at 4096) is well below the spread
+    # over seeds
+    n_test_prompts: int = opt(
+        4096, range=PROMPTS, doc="held-out prompts, uniform over difficulties"
+    )
+    data_seed: int = opt(0, range=SEED, doc="train, test and seed sets are fixed by this seed")
     # base model: pre-trained from scratch on a seed set, once per config, then fixed
-    seed_difficulty: tuple[float, ...] = (0.5, 0.3, 0.17, 0.03, 0.0)  # seed-set mix of n
-    n_seed_examples: int = 3000
-    model_size: str = "tiny"
-    base_steps: int = 1500
-    base_lr: float = 1e-3
-    base_seed: int = 0
+    seed_difficulty: tuple[float, ...] = opt(
+        (0.5, 0.3, 0.17, 0.03, 0.0),
+        range=Range(0.0, math.inf, hi_open=True),
+        doc="the seed set's weights of n = 1..max_digits (max_digits values, not all 0)",
+    )
+    n_seed_examples: int = opt(3000, range=PROMPTS, doc="examples of the seed set")
+    model_size: str = opt("tiny", choices=model_lib.SIZES, doc="the transformer's size")
+    base_steps: int = opt(1500, range=STEPS, doc="pre-training steps of the base model")
+    base_lr: float = opt(1e-3, range=POSITIVE, doc="pre-training learning rate")
+    base_seed: int = opt(0, range=SEED, doc="seed of the base model's initialisation and batches")
     # the round (framework §3)
-    rounds: int = 5
-    samples_per_prompt: int = 8  # k
-    temperature: float = 1.0
-    filter: str = "gamma"  # the filter of strategies that filter: "gamma", "general", "perfect"
-    gamma: float = 0.1  # false-positive rate of the gamma-noisy filter (c = 1, d = gamma)
-    filter_tpr: float = 1.0  # c of the general filter
-    filter_fpr: float = 0.1  # d of the general filter
-    beta: float = 0.3  # the weak labeler's correct rate (on 1-digit sums when beta_hard is set)
+    rounds: int = opt(5, range=ROUNDS, doc="T, the number of rounds")
+    samples_per_prompt: int = opt(8, range=PER_PROMPT, doc="k, samples drawn per prompt")
+    temperature: float = opt(1.0, range=POSITIVE, doc="sampling temperature of the generator")
+    filter: str = opt("gamma", choices=FILTERS, doc="the filter of strategies that filter")
+    gamma: float = opt(
+        0.1,
+        range=RANGES["gamma"],
+        doc="false-positive rate of the gamma-noisy filter (c = 1, d = gamma)",
+    )
+    filter_tpr: float = opt(1.0, range=RANGES["filter_tpr"], doc="c of the general filter")
+    filter_fpr: float = opt(0.1, range=RANGES["filter_fpr"], doc="d of the general filter")
+    beta: float = opt(
+        0.3,
+        range=RANGES["beta"],
+        doc="the weak labeler's correct rate (on 1-digit sums when beta_hard is set)",
+    )
     # Quality by difficulty (framework §8) with a_0 read as 1 - (n - 1)/(max_digits - 1) for
     # n-digit sums: the labeler's rate falls linearly from beta (1 digit) to beta_hard (the
-    # hardest), the filter's false-positive rate moves from gamma to gamma_hard. None: constant.
-    beta_hard: float | None = None
-    gamma_hard: float | None = None
-    alpha: float = 1.0 / 3.0  # weak data's share of the training mixture (the paper's 1/3)
-    label_budget: int = 1024  # labels per round (B): 256 prompts x 4, below the hard set (~375)
-    labels_per_prompt: int = 4  # m
-    labeler: str = "stochastic"  # "adversarial" (C5), or "base": base-model samples (the paper)
-    # What a wrong weak label is (sim.lm.data.LABEL_KINDS): "random" (a random wrong answer of
-    # the right length, no signal), "shuffled" (another problem's right answer), "near" (one
-    # carry mistake: partial signal) or "abstain" (no label: the labeler is silent, the label
-    # still paid for). See the README for why "random" is the default.
-    wrong_labels: str = "random"
-    # Share of wrong labels that are fresh: 0, one wrong answer per prompt reused by every
-    # wrong label ("consistent"); 1, a new wrong answer of the kind for every label drawn.
-    wrong_spread: float = 0.0
-    # Pass the weak labels of every arm through the filter ("Boosting (A)"); the
-    # `boosting-checked` arm always does.
-    filter_labels: bool = False
-    restart: bool = False  # fine-tune each round from the base model instead of the last one
-    steps_per_round: int = 165  # fine-tuning steps per round (the paper: 330 of batch 64)
-    batch_size: int = 64
-    lr: float = 3e-4
-    weight_decay: float = 0.0
-    # what to run
-    strategies: tuple[str, ...] = (
-        "do-nothing",
-        "filter-only",
-        "weak-only",
-        "boosting",
-        "boosting-checked",
-        "boosting-uniform",
-        "oracle",
+    # hardest), the filter's false-positive rate moves from gamma to gamma_hard.
+    beta_hard: float | None = opt(
+        None,
+        range=RANGES["beta_hard"],
+        unset="beta on every difficulty",
+        doc="the labeler's correct rate on the hardest sums (framework §8)",
     )
-    seeds: int = 5
-    # sequences decoded per jitted call and member (memory bound; ~1024 is fastest on a CPU)
-    sample_chunk: int = 1024
+    gamma_hard: float | None = opt(
+        None,
+        range=RANGES["gamma_hard"],
+        unset="gamma on every difficulty",
+        doc="the filter's false-positive rate on the hardest sums (framework §8)",
+    )
+    alpha: float = opt(
+        1.0 / 3.0,
+        range=RANGES["alpha"],
+        doc="weak data's share of the training mixture (paper: 1/3)",
+    )
+    label_budget: int = opt(
+        1024,
+        range=integers(0, MAX_SEED),
+        doc="B, labels per round (default: 256 prompts x 4, below the hard set of ~375)",
+    )
+    labels_per_prompt: int = opt(4, range=PER_PROMPT, doc="m, labels per labelled prompt")
+    labeler: str = opt(
+        "stochastic",
+        choices=LABELERS,
+        doc="the weak labeler: stochastic, adversarial (C5), or base: base-model samples (the "
+        "paper)",
+    )
+    # See the README for why "random" is the default.
+    wrong_labels: str = opt(
+        "random",
+        choices=LABEL_KINDS,
+        doc="a wrong weak label: a random wrong answer of the right length (no signal), another "
+        "problem's right answer (shuffled), one carry mistake (near), or none (abstain: the "
+        "label is still paid for)",
+    )
+    wrong_spread: float = opt(
+        0.0,
+        range=RANGES["wrong_spread"],
+        doc="share of wrong labels that are fresh (0: one wrong answer per prompt, reused)",
+    )
+    filter_labels: bool = opt(
+        False,
+        doc='pass every arm\'s weak labels through the filter ("Boosting (A)"; '
+        "boosting-checked always does)",
+    )
+    restart: bool = opt(
+        False, doc="fine-tune each round from the base model instead of the last one"
+    )
+    steps_per_round: int = opt(
+        165, range=STEPS, doc="fine-tuning steps per round (the paper: 330 of batch 64)"
+    )
+    batch_size: int = opt(64, range=integers(1, 2**16), doc="fine-tuning batch size")
+    lr: float = opt(3e-4, range=POSITIVE, doc="fine-tuning learning rate")
+    weight_decay: float = opt(
+        0.0,
+        range=Range(0.0, math.inf, hi_open=True),
+        doc="AdamW weight decay (base model and fine-tuning)",
+    )
+    # what to run
+    strategies: tuple[str, ...] = opt(
+        (
+            "do-nothing",
+            "filter-only",
+            "weak-only",
+            "boosting",
+            "boosting-checked",
+            "boosting-uniform",
+            "oracle",
+        ),
+        choices=STRATEGIES,
+        distinct=True,
+        doc="the arms run, each with every seed",
+    )
+    seeds: int = opt(5, range=SEEDS, doc="seeds of each strategy")
+    # ~1024 is fastest on a CPU
+    sample_chunk: int = opt(
+        1024,
+        range=integers(1, 2**20),
+        doc="sequences decoded per jitted call and member (bounds memory)",
+    )
 
     def __post_init__(self):
         validate(self)
@@ -106,69 +185,16 @@ class TestbedConfig:
         return self.max_digits
 
 
-def _int(name: str, value, lo: int, hi: float = math.inf) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}]; got {value!r}")
-
-
-def _positive(name: str, value) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not value > 0:
-        raise ValueError(f"{name} must be a finite number in (0, inf); got {value!r}")
-
-
-def _choice(name: str, value, options) -> None:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
-
-
 def validate(c: TestbedConfig) -> None:
-    """Raises ValueError naming the first bad option and its valid range."""
-    _int("max_digits", c.max_digits, 2, task_lib.MAX_DIGITS)
-    for name in ("n_train_prompts", "n_test_prompts", "n_seed_examples", "base_steps"):
-        _int(name, getattr(c, name), 1)
-    for name in ("data_seed", "base_seed"):
-        _int(name, getattr(c, name), 0)
-    for name in ("rounds", "samples_per_prompt", "labels_per_prompt", "steps_per_round"):
-        _int(name, getattr(c, name), 1)
-    for name in ("batch_size", "seeds", "sample_chunk"):
-        _int(name, getattr(c, name), 1)
-    _int("label_budget", c.label_budget, 0)
+    """Raises ValueError naming the first bad option and its valid range: the declared ones,
+    then what involves several options."""
+    spec.check(c)
     w = c.seed_difficulty
-    if (
-        not isinstance(w, tuple)
-        or len(w) != c.max_digits
-        or any(not isinstance(x, (int, float)) or x < 0 for x in w)
-        or not sum(w) > 0
-    ):
-        raise ValueError(
+    if len(w) != c.max_digits or not sum(w) > 0:
+        raise OptionError(
             f"seed_difficulty must be a tuple of {c.max_digits} (max_digits) non-negative "
             f"weights, not all zero; got {w!r}"
         )
-    _choice("model_size", c.model_size, model_lib.SIZES)
-    for name in ("temperature", "base_lr", "lr"):
-        _positive(name, getattr(c, name))
-    wd = c.weight_decay
-    if not isinstance(wd, (int, float)) or not math.isfinite(wd) or not wd >= 0:
-        raise ValueError(f"weight_decay must be a finite number in [0, inf); got {wd!r}")
-    for name in ("gamma", "filter_tpr", "filter_fpr", "beta", "alpha"):
-        check_range(name, getattr(c, name))
-    for name in ("beta_hard", "gamma_hard"):
-        if getattr(c, name) is not None:
-            check_range(name, getattr(c, name))
-    _choice("labeler", c.labeler, LABELERS)
-    _choice("wrong_labels", c.wrong_labels, LABEL_KINDS)
-    check_range("wrong_spread", c.wrong_spread)
-    _choice("filter", c.filter, FILTERS)
-    for name in ("filter_labels", "restart"):
-        if not isinstance(getattr(c, name), bool):
-            raise ValueError(f"{name} must be true or false; got {getattr(c, name)!r}")
-    if not isinstance(c.strategies, tuple) or not c.strategies:
-        raise ValueError(f"strategies must be a non-empty tuple of {list(STRATEGIES)}")
-    for s in c.strategies:
-        _choice("strategies", s, STRATEGIES)
-    if len(set(c.strategies)) != len(c.strategies):
-        raise ValueError(f"strategies must not repeat; got {c.strategies!r}")
 
 
 def replace(config: TestbedConfig, **changes) -> TestbedConfig:
@@ -231,7 +257,8 @@ PRESETS: dict[str, TestbedConfig] = {
 
 
 def preset(name: str) -> TestbedConfig:
-    _choice("preset", name, PRESETS)
+    if name not in PRESETS:
+        raise ValueError(f"preset must be one of {list(PRESETS)}; got {name!r}")
     return PRESETS[name]
 
 

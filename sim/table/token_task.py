@@ -28,11 +28,11 @@ from sim.table.token_wrong import (
     rho_near,
     rho_random,
 )
-from sim.types import Array
+from sim.types import Array, Range
 
 # Bounds of the token task's sizes (command-line ranges; the arrays are [P, L, A]).
-LENGTH_RANGE = (1, 64)
-ALPHABET_RANGE = (2, 2**10)
+LENGTH_RANGE = Range(1, 64, integer=True)
+ALPHABET_RANGE = Range(2, 2**10, integer=True)
 
 
 class TokenTask(NamedTuple):
@@ -102,7 +102,7 @@ def _classes(right: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def _check_sizes(n_prompts, answer_length, alphabet, n_classes, share, wrong_labels) -> None:
-    for name, v, (lo, hi) in (
+    for name, v, (lo, hi, *_) in (
         ("n_prompts", n_prompts, (1, 2**24)),
         ("answer_length", answer_length, LENGTH_RANGE),
         ("alphabet", alphabet, ALPHABET_RANGE),

@@ -97,9 +97,9 @@ def test_seeds_axis(tmp_path):
 @pytest.mark.parametrize(
     "sets,message",
     [
-        (["beta=0"], "beta must lie in (0.0, 1.0]"),
-        (["gamma=1"], "gamma must lie in [0.0, 1.0)"),
-        (["samples_per_prompt=0"], "samples_per_prompt must be an integer >= 1"),
+        (["beta=0"], "beta must lie in (0, 1]"),
+        (["gamma=1"], "gamma must lie in [0, 1)"),
+        (["samples_per_prompt=0"], "samples_per_prompt must be an integer in [1, 65536]"),
         (["strategy=magic"], "strategy must be one of"),
         (["colour=red"], "unknown option 'colour'"),
         (["rounds=two"], "rounds must be an integer"),

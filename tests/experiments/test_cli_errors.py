@@ -18,7 +18,7 @@ from experiments.cli import main
         (["--host-devices", "99999999999", "list"], "--host-devices must be"),
         (["run", "sim", "--set", "rounds=inf"], "rounds must be an integer; got 'inf'"),
         (["run", "sim", "--set", "rounds=nan"], "rounds must be an integer"),
-        (["run", "sim", "--set", "seed=4294967296"], "seed must be an integer <= 4294967295"),
+        (["run", "sim", "--set", "seed=4294967296"], "seed must be an integer in [0, 4294967295]"),
         (["run", "sim", "--set", "beta=0.3", "beta=0.4"], "--set gives 'beta' twice"),
         (["run", "sim", "--set", "filter_fpr=0.1"], "filter_fpr applies only to filter=general"),
         (["run", "sim", "--set", "theta=1e30"], "theta must lie in"),
@@ -53,7 +53,11 @@ def test_options_lists_every_key(capsys):
     out = capsys.readouterr().out
     assert re.search(r"^beta +float, default 0.3, in \(0, 1\]$", out, flags=re.M)
     assert re.search(r"^seed +int, default 0, in \[0, 4294967295\]$", out, flags=re.M)
-    assert re.search(r"^theta +float \| None, default None, in \[0, 50\]$", out, flags=re.M)
+    assert re.search(
+        r"^theta +float \| None, default None, in \[0, 50\], or auto: log\(1 / \(1 - beta\)\)$",
+        out,
+        flags=re.M,
+    )
     assert "the labeler's correct mass" in out and "T, the number of rounds" in out
     assert main(["options", "fig3", "--preset", "tiny"]) == 0
     out = capsys.readouterr().out

@@ -12,10 +12,10 @@ from tests.experiments.test_memory import _xla_bytes
 @pytest.mark.parametrize(
     "sets,message",
     [
-        (["answer_length=0"], r"answer_length must be an integer >= 1"),
-        (["answer_length=65"], r"answer_length must be an integer <= 64"),
-        (["alphabet=1"], r"alphabet must be an integer >= 2"),
-        (["alphabet=1025"], r"alphabet must be an integer <= 1024"),
+        (["answer_length=0"], r"answer_length must be an integer in \[1, 64\]"),
+        (["answer_length=65"], r"answer_length must be an integer in \[1, 64\]"),
+        (["alphabet=1"], r"alphabet must be an integer in \[2, 1024\]"),
+        (["alphabet=1025"], r"alphabet must be an integer in \[2, 1024\]"),
         (["share=-0.1"], r"share must lie in \[0, 1\]"),
         (["share=nan"], r"share"),
         (["learner=sgd"], r"learner must be one of \['factored', 'strong'\]"),
