@@ -109,8 +109,12 @@ def _share(arm: dict) -> str:
 
 def report(run_dir: Path) -> list[dict]:
     """The table: per kind of wrong label, boosting - filter-only (paired by seed) for the
-    unchecked and the checked arm, and the oracle share of each."""
+    unchecked and the checked arm, the oracle share of each, and for the unchecked arm the
+    token-level measurements beside C8's predictions (`predict_report.next_acceptance`)."""
+    from experiments.predict_report import next_acceptance
+
     s = rundir.read_json(run_dir / SUMMARY_FILE)
+    tokens = next_acceptance(run_dir)
     rows = []
     for r in s["rows"]:
         u, c = r["boosting"], r["boosting-checked"]
@@ -122,6 +126,7 @@ def report(run_dir: Path) -> list[dict]:
                 "Boosting (A) − filter-only": _fmt(c["gap_to_filter_only"])
                 + (" (= unchecked)" if "same_as" in c else ""),
                 "oracle share (unchecked; checked)": f"{_share(u)}; {_share(c)}",
+                **tokens.get(r["row"], {}),
             }
         )
     fo, orc = s["filter-only"], s["oracle"]

@@ -143,3 +143,44 @@ def fig12_points(run_dir) -> list[dict]:
                 }
             )
     return points
+
+
+# ---------------------------------------------------------------------------------------------
+# Token-level measurements beside C8's predictions (fig13's REPORT.md table)
+
+
+def next_acceptance(run_dir) -> dict[str, dict[str, str]]:
+    """Per row of a fig13 run, for its unchecked arm: the measured share ρ of right digits in the
+    wrong labels and the measured β; C8's per-digit accuracy q = β + (1 − β)ρ that the labels
+    teach; and the measured share of labelled prompts with an accepted sample in the next round
+    (`labelled_next_accepted`, rounds 2..T, mean ± 95% CI over seeds) beside C8's
+    1 − (1 − p)^k with p = q^L + γ(1 − q^L) the chance that one of k samples passes the γ-noisy
+    verifier, L the labelled prompts' mean answer length: what a learner that fits each label
+    completely would see. An abstaining labeler's ρ is undefined (no prediction)."""
+    import numpy as np
+
+    from experiments.predict_model import _over_rounds
+    from theory.stats import ci_summary
+
+    run_dir = Path(run_dir)
+    result = predict(run_dir)
+    metrics = rundir.read_json(run_dir / rundir.METRICS_FILE)
+    k = int(result["samples_per_prompt"])
+    out = {}
+    for row, inp in result["inputs"].items():
+        member = metrics.get(f"{row}/boosting")
+        if member is None:
+            continue
+        beta, rho, length = (inp[key]["mean"] for key in ("beta", "rho", "L_H"))
+        q = None if beta is None or rho is None else beta + (1.0 - beta) * rho
+        nxt = ci_summary(_over_rounds(np.asarray(member["labelled_next_accepted"], np.float64)))
+        half = nxt["half_width"]
+        measured = _fmt(nxt["mean"]) + ("" if half is None else f" ± {_fmt(half)}")
+        gamma = float(result["gamma"])
+        whole = None if q is None or length is None else q**length
+        predicted = None if whole is None else 1.0 - (1.0 - whole - gamma * (1.0 - whole)) ** k
+        out[row] = {
+            "ρ; q": f"{_fmt(rho)}; {_fmt(q)}",
+            "next round accepted: measured / C8": f"{measured} / {_fmt(predicted)}",
+        }
+    return out

@@ -36,6 +36,7 @@ def _member(rho, beta=0.3):
         "wrong_label_digit_share": _rounds(rho, rho),
         "label_correct_rate": _rounds(beta, beta),
         "digit_accuracy_by_difficulty": by,
+        "labelled_next_accepted": _rounds(NAN, np.array([0.58, 0.60, 0.62])),
     }
 
 
@@ -220,3 +221,23 @@ def test_bad_inputs_name_the_option(tmp_path, capsys):
     with pytest.raises(OptionError, match=r"predict reads \['fig13', 'fig8'\]"):
         predict.predict(tmp_path / "other")
     assert not math.isnan(predict.fit_tau(0.5, 0.4, 0.4, 0.1))  # no spread: tau = 0
+
+
+def test_next_acceptance_beside_c8(tmp_path):
+    """fig13's token columns: measured rho and q = beta + (1 - beta) rho; the measured share of
+    labelled prompts accepted next round beside 1 - (1 - p)^k, p = q^L + gamma (1 - q^L), with L
+    the hard-weighted answer length worked here by hand."""
+    from experiments.predict_report import next_acceptance
+
+    out = next_acceptance(fig13_dir(tmp_path / "f13"))
+    whole = A_N**LENGTHS
+    hard = W * ((1 - GAMMA) * (1 - whole)) ** K
+    length = float(np.sum(hard * LENGTHS) / np.sum(hard))
+    for row, rho in (("random-consistent", 0.1), ("near", 0.8)):
+        q = 0.3 + 0.7 * rho
+        p = q**length + GAMMA * (1 - q**length)
+        cells = out[row]
+        assert cells["ρ; q"] == f"{rho:.3f}; {q:.3f}"
+        measured, predicted = cells["next round accepted: measured / C8"].split(" / ")
+        assert measured.startswith("0.600 ± ")
+        assert predicted == f"{1 - (1 - p) ** K:.3f}"
