@@ -169,4 +169,4 @@ def test_sharded_population_equals_one_device(tmp_path):
     specs = json.loads((eight / "specs.json").read_text())
     assert {n for n, _ in specs} == {8, 3}
     spec = str(jax.sharding.PartitionSpec(shard.AXIS))
-    assert len(specs) == 2 + 2 + 2 + 1 and all(s == [spec] for _, s in specs), specs
+    assert len(specs) == 2 + 2 + 1 + 1 and all(s == [spec] for _, s in specs), specs
