@@ -14,20 +14,17 @@ run (on the CPU bit for bit).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import math
-import tempfile
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.experimental import multihost_utils
 
-from experiments import checkpoint, rundir, tracking
+from experiments import checkpoint, processes, rundir, tracking
 from experiments.configs.testbed import TestbedConfig, replace
 from experiments.progress import Progress
+from experiments.testbed_summary import GAPS, oracle_share, summarize  # noqa: F401
 from sim.lm import data, shard, task
 from sim.lm.base import (
     Setup,
@@ -41,21 +38,11 @@ from sim.lm.model import ModelConfig, init_model
 from sim.lm.round import evaluate
 from sim.lm.run import init_run_state, initial_metrics, run_round
 from sim.lm.strategy import member, static_strategy
-from theory.stats import ci_summary
 
 SUMMARY_FILE = "summary.json"
 PROBLEMS_FILE = "problems.json"
 CHECKPOINT_FILE = "population.msgpack"
 PARAMS_FILE = "params.msgpack"
-# Paired differences reported with an interval (when both arms ran).
-GAPS = (
-    ("boosting", "filter-only"),
-    ("boosting-checked", "filter-only"),
-    ("boosting-checked", "boosting"),
-    ("boosting", "boosting-uniform"),
-    ("filter-only", "base"),
-    ("oracle", "filter-only"),
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +106,7 @@ def make_setup(
         restored = checkpoint.restore(base_dir / PARAMS_FILE, template, config_sha256=bound)
         params = None if restored is None else restored[0]
     if jax.process_index() > 0:  # the base model process 0 trained or loaded, as it wrote it
-        with _read_on_all(base_dir / PARAMS_FILE) as copy:
+        with processes.read_on_all(base_dir / PARAMS_FILE) as copy:
             params = checkpoint.restore(copy, template, config_sha256=bound)[0]
     elif params is None:
         (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
@@ -135,7 +122,7 @@ def make_setup(
         rundir.atomic_write_json(base_dir / rundir.METRICS_FILE, {"train_loss": losses})
         rundir.mark_complete(base_dir)
     if jax.process_count() > 1 and jax.process_index() == 0:
-        with _read_on_all(base_dir / PARAMS_FILE):
+        with processes.read_on_all(base_dir / PARAMS_FILE):
             pass  # sent to the other processes
     test = device_problems(sets["test"])
     base_metrics = evaluate(
@@ -262,7 +249,7 @@ def _mesh_or_none(mesh):
 def _restore(path: Path, state, bound: str, first: dict):
     """(state, per-round metrics) of the population checkpoint at `path` when it holds this
     population (`bound`), else None. Across processes process 0 reads it and sends it on."""
-    with _read_on_all(path) as copy:
+    with processes.read_on_all(path) as copy:
         restored = None if copy is None else checkpoint.restore(copy, state, config_sha256=bound)
     if restored is None:
         return None
@@ -272,75 +259,6 @@ def _restore(path: Path, state, bound: str, first: dict):
         for r in range(int(np.asarray(state.round)[0]) + 1)
     ]
     return state, history
-
-
-@contextlib.contextmanager
-def _read_on_all(path: Path):
-    """`path` as process 0 has it, on every process (None where process 0 has no such file):
-    process 0 sends the file's bytes and the others read a temporary copy, so only process 0
-    touches the run directory. Every process must enter this together. One process: `path`."""
-    if jax.process_count() == 1:
-        yield path if path.is_file() else None
-        return
-    source = jax.process_index() == 0
-    blob = np.frombuffer(path.read_bytes(), np.uint8) if source and path.is_file() else None
-    size = int(multihost_utils.broadcast_one_to_all(np.int32(-1 if blob is None else blob.size)))
-    if size < 0:
-        yield None
-        return
-    blob = multihost_utils.broadcast_one_to_all(blob if source else np.zeros(size, np.uint8))
-    if source:
-        yield path
-        return
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / path.name
-        copy.write_bytes(np.asarray(blob, np.uint8).tobytes())
-        yield copy
-
-
-def oracle_share(gain: np.ndarray, oracle_gain: np.ndarray) -> dict:
-    """(arm - filter-only) / (oracle - filter-only): per seed (NaN where the oracle gains
-    nothing, and left out of the interval), and of the means."""
-    ratio = gain / np.where(oracle_gain != 0, oracle_gain, np.nan)
-    finite = ratio[np.isfinite(ratio)]
-    if finite.size:
-        out = ci_summary(finite)
-    else:
-        out = {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "half_width": math.nan}
-        out.update(n=0, values=[])
-    mean_gain = float(np.mean(oracle_gain))
-    out["of_means"] = float(np.mean(gain)) / mean_gain if mean_gain != 0 else float("nan")
-    return out
-
-
-def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
-    """Final held-out accuracy per arm (overall and per digit count), the paired gaps and the
-    oracle share, each with a 95% interval over seeds."""
-    final = {s: np.asarray(m["test_accuracy"])[:, -1] for s, m in metrics.items()}
-    by = {s: np.asarray(m["test_accuracy_by_difficulty"])[:, -1] for s, m in metrics.items()}
-    summary = {
-        "rounds": config.rounds,
-        "seeds": config.seeds,
-        "wrong_labels": config.wrong_labels,
-        "base_accuracy": float(base["test_accuracy"]),
-        "base_accuracy_by_difficulty": np.asarray(base["test_accuracy_by_difficulty"]).tolist(),
-        "final_accuracy": {s: ci_summary(v) for s, v in final.items()},
-        "final_accuracy_by_difficulty": {
-            s: [ci_summary(v[:, d]) for d in range(v.shape[1])] for s, v in by.items()
-        },
-        "gaps": {},
-    }
-    final["base"] = np.full(config.seeds, summary["base_accuracy"])
-    for a, b in GAPS:
-        if a in final and b in final:
-            summary["gaps"][f"{a} - {b}"] = ci_summary(final[a] - final[b])
-    if {"filter-only", "oracle"} <= set(final):
-        for arm in ("boosting", "boosting-checked"):
-            if arm in final:
-                summary["oracle_share" + ("" if arm == "boosting" else "_checked")] = oracle_share(
-                    final[arm] - final["filter-only"], final["oracle"] - final["filter-only"]
-                )
-    return summary
 
 
 def run_testbed(
