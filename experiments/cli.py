@@ -231,8 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host-devices",
         default="auto",
         metavar="N",
-        help="CPU host devices that sweeps and testbed populations are sharded over: a count, "
-        "or 'auto' (one per core)",
+        help="CPU host devices for sweeps and testbed populations: a count, or 'auto' (one/core)",
     )
     p.add_argument(
         "--no-compile-cache",
