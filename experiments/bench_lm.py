@@ -4,21 +4,31 @@ achieved FLOP/s.
     python -m experiments.bench_lm [--size small] [--batch 256] [--repeats 3]
 
 Last line, for scripts: `train_tokens_per_s=<x> sample_tokens_per_s=<y> kv_cache_speedup=<z>
-population_speedup=<p>`. The population speed-up is a testbed round's work (sampling k answers
-per prompt, then training steps) for N = 25 members of the testbed's `tiny` model run as one
-vmapped population, against the same 25 members one after another.
+population_speedup=<p> population_tokens_per_s_by_devices=<1:a,2:b,...>`. The population
+speed-up is a testbed round's work (sampling k answers per prompt, then training steps) for
+N = 25 members of the testbed's `tiny` model run as one vmapped population, against the same 25
+members one after another. The population's throughput against the number of devices its
+member axis is sharded over (`sim.lm.shard`, padded to a multiple of it): 1, 2, 4 and 8 CPU host
+devices on the CPU (each count in a fresh subprocess, as host devices are fixed at start-up),
+1, 2, 4, ... and all devices on an accelerator.
 Timings exclude compilation (one warm-up call each) and take the best of `repeats`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import time
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from sim.lm import model, sample, task, train
+from sim.lm import model, sample, shard, task, train
+
+HOST_DEVICE_COUNTS = (1, 2, 4, 8)
 
 
 def _best(fn, repeats: int) -> float:
@@ -106,19 +116,9 @@ def bench_lm(
     return out
 
 
-def bench_population(
-    n_members: int = 25,
-    *,
-    size: str = "tiny",
-    max_digits: int = 5,
-    prompts: int = 512,
-    k: int = 8,
-    batch: int = 64,
-    train_steps: int = 50,
-    repeats: int = 2,
-    verbose: bool = True,
-) -> dict[str, float]:
-    """A round's sampling and fine-tuning for `n_members` models: one population vs a loop."""
+def _population_work(size, max_digits, prompts, k, batch, train_steps):
+    """One member's round (k answers per prompt, then `train_steps` steps), its state and the
+    tokens it processes."""
     config = model.ModelConfig.of_size(size, max_len=task.seq_len(max_digits))
     graphdef, params = model.init_model(config, key=jax.random.key(0))
     problems = task.make_problems(
@@ -148,11 +148,91 @@ def bench_population(
         )
         return samples, loss
 
+    n_tokens = prompts * k * la + train_steps * batch * (config.max_len - 1)
+    return member, state, n_tokens
+
+
+def bench_sharded_population(
+    n_members: int = 25,
+    *,
+    devices: int | None = None,
+    size: str = "tiny",
+    max_digits: int = 5,
+    prompts: int = 512,
+    k: int = 8,
+    batch: int = 64,
+    train_steps: int = 50,
+    repeats: int = 2,
+) -> dict[str, float]:
+    """`bench_population`'s population, its member axis sharded over `devices` devices (default
+    all), padded to a multiple of them; the padding's work is not counted as tokens."""
+    member, state, n_tokens = _population_work(size, max_digits, prompts, k, batch, train_steps)
+    mesh = shard.member_mesh(devices)
+    n_pad = shard.padded_size(n_members, mesh.size)
+    stacked = jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (n_pad, *np.shape(x))), state)
+    keys = jax.random.key_data(jax.random.split(jax.random.key(3), n_pad))
+    stacked, keys = shard.place(stacked, mesh), shard.place(np.asarray(keys), mesh)
+    run = jax.vmap(lambda s, key: member(s, jax.random.wrap_key_data(key)))
+    t = _best(lambda: run(stacked, keys), repeats)
+    return {
+        "population_devices": float(mesh.size),
+        "population_seconds": t,
+        "population_tokens_per_s": n_members * n_tokens / t,
+    }
+
+
+def population_scaling(n_members: int = 25, *, repeats: int = 2, verbose: bool = True) -> dict:
+    """Population throughput (tokens/s) by device count: {devices: tokens/s}."""
+    if jax.default_backend() == "cpu":
+        counts, out = HOST_DEVICE_COUNTS, {}
+        for n in counts:
+            env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={n}")
+            env["JAX_PLATFORMS"] = "cpu"
+            argv = ["--sharded-only", "--members", str(n_members), "--repeats", str(repeats)]
+            done = subprocess.run(
+                [sys.executable, "-m", "experiments.bench_lm", *argv],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            out[n] = float(done.stdout.split("population_tokens_per_s=")[-1].split()[0])
+    else:
+        total = len(jax.devices())
+        counts = sorted({*(2**i for i in range(total.bit_length()) if 2**i <= total), total})
+        out = {
+            n: bench_sharded_population(n_members, devices=n, repeats=repeats)[
+                "population_tokens_per_s"
+            ]
+            for n in counts
+        }
+    if verbose:
+        print(
+            f"population of {n_members} by devices ({jax.default_backend()}): "
+            + ", ".join(f"{n}: {v:.0f} tokens/s ({v / out[1]:.2f}x)" for n, v in out.items())
+        )
+    return out
+
+
+def bench_population(
+    n_members: int = 25,
+    *,
+    size: str = "tiny",
+    max_digits: int = 5,
+    prompts: int = 512,
+    k: int = 8,
+    batch: int = 64,
+    train_steps: int = 50,
+    repeats: int = 2,
+    verbose: bool = True,
+) -> dict[str, float]:
+    """A round's sampling and fine-tuning for `n_members` models: one population vs a loop."""
+    member, state, n_tokens = _population_work(size, max_digits, prompts, k, batch, train_steps)
     keys = jax.random.split(jax.random.key(3), n_members)
     stacked = jax.tree.map(lambda x: jnp.broadcast_to(x, (n_members, *jnp.shape(x))), state)
     t_seq = _best(lambda: [member(state, keys[i]) for i in range(n_members)], repeats)
     t_pop = _best(lambda: jax.vmap(member)(stacked, keys), repeats)
-    tokens_done = n_members * (prompts * k * la + train_steps * batch * (config.max_len - 1))
+    tokens_done = n_members * n_tokens
     out = {
         "population_members": float(n_members),
         "population_seconds": t_pop,
@@ -175,14 +255,28 @@ def main(argv=None) -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--members", type=int, default=25)
+    parser.add_argument(
+        "--sharded-only",
+        action="store_true",
+        help="only the population sharded over this process's devices (one line)",
+    )
     args = parser.parse_args(argv)
+    if args.sharded_only:
+        got = bench_sharded_population(args.members, repeats=args.repeats)
+        print(
+            f"population_devices={got['population_devices']:.0f} "
+            f"population_tokens_per_s={got['population_tokens_per_s']:.1f}"
+        )
+        return
     out = bench_lm(args.size, batch=args.batch, repeats=args.repeats)
     out.update(bench_population(args.members, repeats=min(args.repeats, 2)))
+    scaling = population_scaling(args.members, repeats=min(args.repeats, 2))
     print(
         f"train_tokens_per_s={out['train_tokens_per_s']:.0f} "
         f"sample_tokens_per_s={out['sample_tokens_per_s']:.0f} "
         f"kv_cache_speedup={out['kv_cache_speedup']:.2f} "
-        f"population_speedup={out['population_speedup']:.2f}"
+        f"population_speedup={out['population_speedup']:.2f} "
+        "population_tokens_per_s_by_devices=" + ",".join(f"{n}:{v:.0f}" for n, v in scaling.items())
     )
 
 

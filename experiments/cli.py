@@ -168,7 +168,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         "--host-devices",
         default="auto",
         metavar="N",
-        help="CPU host devices for sharded sweeps: a count, or 'auto' (one per core)",
+        help="CPU host devices for sweeps and testbed populations: a count, or 'auto' (one/core)",
     )
     p.add_argument(
         "--no-compile-cache",

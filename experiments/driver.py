@@ -164,7 +164,10 @@ def _execute(experiment, config, saved, out: Path, *, force: bool, progress: boo
     write_csv(out, experiment.name)
     if experiment.figure is not None:
         _draw(experiment, out)
-    rundir.atomic_write_json(out / "timing.json", {"wall_s": time.perf_counter() - start})
+    timing = {"wall_s": time.perf_counter() - start}
+    if memory.is_population(config):  # a testbed population: the devices it was sharded over
+        timing["population_devices"] = memory.population_devices()
+    rundir.atomic_write_json(out / "timing.json", timing)
     rundir.mark_complete(out)
     if progress:
         print(

@@ -63,8 +63,10 @@ def sim_bytes(cfg) -> tuple[int, str]:
     return need, f"seeds x n_prompts x n_responses = {s} x {p} x {v}"
 
 
-def testbed_bytes(cfg, members: int) -> tuple[int, str]:
-    """A testbed population of `members` models (vmapped: every stage holds all members)."""
+def testbed_bytes(cfg, members: int, devices: int = 1) -> tuple[int, str]:
+    """One device's share of a testbed population of `members` models sharded over `devices`
+    (`sim.lm.shard`: padded to a multiple of `devices`; every stage holds a device's members,
+    vmapped)."""
     from sim.lm import model as model_lib
     from sim.lm import task as task_lib
 
@@ -88,12 +90,29 @@ def testbed_bytes(cfg, members: int) -> tuple[int, str]:
     rows = cfg.n_train_prompts * (k + m + 2) + cfg.n_test_prompts
     data = 4 * rows * (seq + 4)
     per_member = state + max(decode, train) + data
-    need = int(MARGIN * members * per_member)
+    share = -(-members // devices)  # members per device, the population padded
+    need = int(MARGIN * share * per_member)
+    where = f" of {members} on each of {devices} devices" if devices > 1 else ""
     detail = (
-        f"{members} members x (model {cfg.model_size}, sample_chunk {chunk}, batch_size "
+        f"{share} members{where} x (model {cfg.model_size}, sample_chunk {chunk}, batch_size "
         f"{cfg.batch_size}, n_train_prompts {cfg.n_train_prompts} x k = {k})"
     )
     return need, detail
+
+
+def is_population(config) -> bool:
+    """Whether `config` runs a testbed population (a testbed config, or a figure's built on
+    one)."""
+    from experiments.configs.testbed import TestbedConfig
+
+    return isinstance(getattr(config, "base", config), TestbedConfig)
+
+
+def population_devices() -> int:
+    """The devices a testbed population is sharded over: all of the run's (`sim.lm.shard`)."""
+    import jax
+
+    return len(jax.devices())
 
 
 def check(name: str, need: int, detail: str, *, reduce: str, available=None) -> None:
@@ -119,7 +138,13 @@ def estimate(config) -> tuple[int, str, str] | None:
         members = len(base.strategies) * base.seeds
         if hasattr(config, "points"):  # fig8: every (beta, alpha) point x seed
             members = len(config.points()) * base.seeds
-        need, detail = testbed_bytes(base, members)
+        import jax
+
+        devices = population_devices()
+        need, detail = testbed_bytes(base, members, devices)
+        if jax.default_backend() == "cpu" and devices > 1:  # host devices share host memory
+            need *= len(jax.local_devices())
+            detail += f", times {len(jax.local_devices())} host devices sharing the host's memory"
         return need, detail, "seeds, strategies, sample_chunk, batch_size or n_train_prompts"
     if isinstance(base, SimConfig):
         need, detail = sim_bytes(base)
@@ -129,4 +154,12 @@ def estimate(config) -> tuple[int, str, str] | None:
     return None
 
 
-__all__ = ["available_bytes", "check", "estimate", "sim_bytes", "testbed_bytes"]
+__all__ = [
+    "available_bytes",
+    "check",
+    "estimate",
+    "is_population",
+    "population_devices",
+    "sim_bytes",
+    "testbed_bytes",
+]

@@ -15,17 +15,17 @@ run (on the CPU bit for bit).
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import checkpoint, rundir, tracking
+from experiments import checkpoint, processes, rundir, tracking
 from experiments.configs.testbed import TestbedConfig, replace
 from experiments.progress import Progress
-from sim.lm import data, task
+from experiments.testbed_summary import GAPS, oracle_share, summarize  # noqa: F401
+from sim.lm import data, shard, task
 from sim.lm.base import (
     Setup,
     base_config,
@@ -38,21 +38,11 @@ from sim.lm.model import ModelConfig, init_model
 from sim.lm.round import evaluate
 from sim.lm.run import init_run_state, initial_metrics, run_round
 from sim.lm.strategy import member, static_strategy
-from theory.stats import ci_summary
 
 SUMMARY_FILE = "summary.json"
 PROBLEMS_FILE = "problems.json"
 CHECKPOINT_FILE = "population.msgpack"
 PARAMS_FILE = "params.msgpack"
-# Paired differences reported with an interval (when both arms ran).
-GAPS = (
-    ("boosting", "filter-only"),
-    ("boosting-checked", "filter-only"),
-    ("boosting-checked", "boosting"),
-    ("boosting", "boosting-uniform"),
-    ("filter-only", "base"),
-    ("oracle", "filter-only"),
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,12 +99,16 @@ def make_setup(
     graphdef, template = init_model(model_config, key=jax.random.key(0))
     bound = rundir.config_hash("testbed-base", base_config(config))
     params = None
-    if rundir.is_complete(base_dir) and rundir.config_matches(
-        base_dir, "testbed-base", base_config(config)
+    if jax.process_index() == 0 and (
+        rundir.is_complete(base_dir)
+        and rundir.config_matches(base_dir, "testbed-base", base_config(config))
     ):
         restored = checkpoint.restore(base_dir / PARAMS_FILE, template, config_sha256=bound)
         params = None if restored is None else restored[0]
-    if params is None:
+    if jax.process_index() > 0:  # the base model process 0 trained or loaded, as it wrote it
+        with processes.read_on_all(base_dir / PARAMS_FILE) as copy:
+            params = checkpoint.restore(copy, template, config_sha256=bound)[0]
+    elif params is None:
         (base_dir / rundir.DONE_FILE).unlink(missing_ok=True)  # never pair new config, old params
         bar = Progress(config.base_steps, "base model", enabled=progress)
         rundir.write_config(base_dir, "testbed-base", base_config(config))
@@ -127,6 +121,9 @@ def make_setup(
         checkpoint.save(base_dir / PARAMS_FILE, params, config_sha256=bound)
         rundir.atomic_write_json(base_dir / rundir.METRICS_FILE, {"train_loss": losses})
         rundir.mark_complete(base_dir)
+    if jax.process_count() > 1 and jax.process_index() == 0:
+        with processes.read_on_all(base_dir / PARAMS_FILE):
+            pass  # sent to the other processes
     test = device_problems(sets["test"])
     base_metrics = evaluate(
         graphdef,
@@ -157,8 +154,17 @@ def run_population(
     progress: bool = True,
     base_dir=None,
     stop_after_round: int | None = None,
+    devices: int | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Trains `members` as one population for `config.rounds` rounds, resuming if it can.
+
+    The member axis is sharded over `devices` devices (default: all of `jax.devices()`, every
+    process's under `jax.distributed`; `sim.lm.shard`), the population padded to a multiple of
+    their number and the padding dropped from every result and checkpoint (so a checkpoint
+    resumes on any number of devices). With one device the run is exactly the unsharded one.
+    Across processes every process calls this with the same arguments and returns every
+    member's metrics; process 0 alone reads and writes files (`problems.json`, the base model,
+    the checkpoint) and sends what it read to the others.
 
     Returns:
       {arm: {metric: [seeds, T + 1, ...]}} (fewer rounds if stopped by `stop_after_round`).
@@ -168,46 +174,65 @@ def run_population(
         for name, _ in m.changes:
             if name not in MEMBER_FIELDS:
                 raise ValueError(f"a member may not set {name!r}; it may set {list(MEMBER_FIELDS)}")
-    setup, sets = make_setup(config, out_dir, progress=progress, base_dir=base_dir)
-    rundir.atomic_write_json(
-        out_dir / PROBLEMS_FILE,
-        {s: data.prompt_strings(sets[s]) for s in ("train", "test", "seed")},
-    )
+    mesh = shard.member_mesh(devices)
+    writer = jax.process_index() == 0
+    setup, sets = make_setup(config, out_dir, progress=progress and writer, base_dir=base_dir)
+    if writer:
+        rundir.atomic_write_json(
+            out_dir / PROBLEMS_FILE,
+            {s: data.prompt_strings(sets[s]) for s in ("train", "test", "seed")},
+        )
+    n = len(members)
     configs = [replace(config, **dict(m.changes)) for m in members]
     per = [member(c, m.strategy) for c, m in zip(configs, members, strict=True)]
     params, roles = _stack([p for p, _ in per]), _stack([r for _, r in per])
     strategy = static_strategy(config)
     state = init_run_state(setup, [m.seed for m in members])
-    first = {k: np.stack([v] * len(members)) for k, v in initial_metrics(setup).items()}
+    first = {k: np.stack([v] * n) for k, v in initial_metrics(setup).items()}
     history = [first]
     path = out_dir / CHECKPOINT_FILE
     bound = population_hash(config, members)
-    restored = checkpoint.restore(path, state, config_sha256=bound)
+    restored = _restore(path, state, bound, first)
     if restored is not None:  # verified: this config and members, unchanged since written
-        state, stored = restored[0], restored[1]["metrics"]
-        history = [  # in `first`'s key order: metrics.json as an uninterrupted run writes it
-            {k: np.asarray(stored[k])[:, r] for k in first}
-            for r in range(int(np.asarray(state.round)[0]) + 1)
-        ]
+        state, history = restored
+    r = int(np.asarray(state.round)[0])
+    if mesh.size > 1:  # members over the mesh, padded; what they share, on every device
+        size = shard.padded_size(n, mesh.size)
+        params, roles, state = (
+            shard.place(shard.pad(t, size), mesh) for t in (params, roles, state)
+        )
+        setup = dataclasses.replace(
+            setup,
+            base_params=shard.replicate(setup.base_params, mesh),
+            train=shard.replicate(setup.train, mesh),
+            test=shard.replicate(setup.test, mesh),
+        )
     arms = [m.arm for m in members]
+    log = tracking.log_round if writer else (lambda *_: None)
     if len(history) == 1:  # a fresh start: round 0 is the base model
-        tracking.log_round(0, tracking.round_scalars(arms, first, config.seeds))
+        log(0, tracking.round_scalars(arms, first, config.seeds))
     steps = config.steps_per_round
-    bar = Progress(config.rounds * steps, f"testbed ({len(members)} members)", enabled=progress)
-    while (r := int(np.asarray(state.round)[0])) < config.rounds:
+    bar = Progress(config.rounds * steps, f"testbed ({n} members)", enabled=progress and writer)
+    while r < config.rounds:
         if stop_after_round is not None and r >= stop_after_round:
             break
 
         def on_step(i, r=r):
             bar.update(r * steps + i, f"round {r + 1}/{config.rounds} step {i}/{steps}")
 
-        state, metrics = run_round(setup, strategy, params, roles, state, on_step=on_step)
+        state, metrics = run_round(
+            setup, strategy, params, roles, state, on_step=on_step, mesh=_mesh_or_none(mesh)
+        )
+        metrics = {k: v[:n] for k, v in metrics.items()}  # padding dropped
         if not np.all(np.isfinite(metrics["train_loss"]) | np.isnan(metrics["train_loss"])):
             raise FloatingPointError(f"testbed: training loss is not finite in round {r + 1}")
+        r += 1
         history.append(metrics)
-        tracking.log_round(r + 1, tracking.round_scalars(arms, metrics, config.seeds))
+        log(r, tracking.round_scalars(arms, metrics, config.seeds))
         stacked = {k: np.stack([h[k] for h in history], axis=1) for k in history[0]}
-        checkpoint.save(path, state, config_sha256=bound, metrics=stacked)
+        saved = state if mesh.size == 1 else jax.tree.map(lambda x: shard.to_host(x)[:n], state)
+        if writer:
+            checkpoint.save(path, saved, config_sha256=bound, metrics=stacked)
     bar.close()
     stacked = {k: np.stack([h[k] for h in history], axis=1) for k in history[0]}
     arms = list(dict.fromkeys(m.arm for m in members))
@@ -217,63 +242,58 @@ def run_population(
     }
 
 
-def oracle_share(gain: np.ndarray, oracle_gain: np.ndarray) -> dict:
-    """(arm - filter-only) / (oracle - filter-only): per seed (NaN where the oracle gains
-    nothing, and left out of the interval), and of the means."""
-    ratio = gain / np.where(oracle_gain != 0, oracle_gain, np.nan)
-    finite = ratio[np.isfinite(ratio)]
-    if finite.size:
-        out = ci_summary(finite)
-    else:
-        out = {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "half_width": math.nan}
-        out.update(n=0, values=[])
-    mean_gain = float(np.mean(oracle_gain))
-    out["of_means"] = float(np.mean(gain)) / mean_gain if mean_gain != 0 else float("nan")
-    return out
+def _mesh_or_none(mesh):
+    return None if mesh.size == 1 else mesh
 
 
-def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
-    """Final held-out accuracy per arm (overall and per digit count), the paired gaps and the
-    oracle share, each with a 95% interval over seeds."""
-    final = {s: np.asarray(m["test_accuracy"])[:, -1] for s, m in metrics.items()}
-    by = {s: np.asarray(m["test_accuracy_by_difficulty"])[:, -1] for s, m in metrics.items()}
-    summary = {
-        "rounds": config.rounds,
-        "seeds": config.seeds,
-        "wrong_labels": config.wrong_labels,
-        "base_accuracy": float(base["test_accuracy"]),
-        "base_accuracy_by_difficulty": np.asarray(base["test_accuracy_by_difficulty"]).tolist(),
-        "final_accuracy": {s: ci_summary(v) for s, v in final.items()},
-        "final_accuracy_by_difficulty": {
-            s: [ci_summary(v[:, d]) for d in range(v.shape[1])] for s, v in by.items()
-        },
-        "gaps": {},
-    }
-    final["base"] = np.full(config.seeds, summary["base_accuracy"])
-    for a, b in GAPS:
-        if a in final and b in final:
-            summary["gaps"][f"{a} - {b}"] = ci_summary(final[a] - final[b])
-    if {"filter-only", "oracle"} <= set(final):
-        for arm in ("boosting", "boosting-checked"):
-            if arm in final:
-                summary["oracle_share" + ("" if arm == "boosting" else "_checked")] = oracle_share(
-                    final[arm] - final["filter-only"], final["oracle"] - final["filter-only"]
-                )
-    return summary
+def _restore(path: Path, state, bound: str, first: dict):
+    """(state, per-round metrics) of the population checkpoint at `path` when it holds this
+    population (`bound`), else None. Across processes process 0 reads it and sends it on."""
+    with processes.read_on_all(path) as copy:
+        restored = None if copy is None else checkpoint.restore(copy, state, config_sha256=bound)
+    if restored is None:
+        return None
+    state, stored = restored[0], restored[1]["metrics"]
+    history = [  # in `first`'s key order: metrics.json as an uninterrupted run writes it
+        {k: np.asarray(stored[k])[:, r] for k in first}
+        for r in range(int(np.asarray(state.round)[0]) + 1)
+    ]
+    return state, history
 
 
-def run_testbed(config: TestbedConfig, out_dir, *, progress: bool = True, base_dir=None) -> dict:
+def run_testbed(
+    config: TestbedConfig,
+    out_dir,
+    *,
+    progress: bool = True,
+    base_dir=None,
+    devices: int | None = None,
+    stop_after_round: int | None = None,
+) -> dict:
     """Runs every strategy x seed of `config` as one population and writes metrics.json and
-    summary.json into `out_dir` (the driver writes config.json and DONE).
+    summary.json into `out_dir` (the driver writes config.json and DONE). `devices`: how many
+    of `jax.devices()` the population is sharded over (default all; `run_population`). Across
+    processes (`jax.distributed`) every process calls it alike and only process 0 writes.
 
     Returns:
-      The summary (as written to summary.json).
+      The summary (as written to summary.json); None when stopped by `stop_after_round`.
     """
     out_dir = Path(out_dir)
     metrics = run_population(
-        config, members_of(config), out_dir, progress=progress, base_dir=base_dir
+        config,
+        members_of(config),
+        out_dir,
+        progress=progress,
+        base_dir=base_dir,
+        devices=devices,
+        stop_after_round=stop_after_round,
     )
-    rundir.atomic_write_json(out_dir / rundir.METRICS_FILE, metrics)
+    if stop_after_round is not None and stop_after_round < config.rounds:
+        return None
     base = {k: v[0, 0] for k, v in next(iter(metrics.values())).items() if k.startswith("test_")}
-    rundir.atomic_write_json(out_dir / SUMMARY_FILE, summarize(config, metrics, base))
+    summary = summarize(config, metrics, base)
+    if jax.process_index() > 0:  # process 0 writes the files
+        return summary
+    rundir.atomic_write_json(out_dir / rundir.METRICS_FILE, metrics)
+    rundir.atomic_write_json(out_dir / SUMMARY_FILE, summary)
     return rundir.read_json(out_dir / SUMMARY_FILE)

@@ -8,6 +8,7 @@ round.py       curate (filter, allocate, label, mix, with the shared roles), eva
 strategy.py    strategy names resolved to the round's static roles and parameters
 base.py        data sets and the base model's training
 run.py         a run's state and one round: sample, curate, fine-tune, evaluate
+shard.py       the population's member axis over a device mesh: pad, place, gather
 
 It writes no files: run directories, checkpoints and caches are the experiments layer's.
 """

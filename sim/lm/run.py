@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sim.lm import sample, train
+from sim.lm import sample, shard, train
 from sim.lm.base import Setup, TestbedConfig, chunk_size
 from sim.lm.round import (
     LABELER_NAMES,
@@ -64,18 +64,11 @@ def _round_keys(state: RunState):
     return jax.random.split(jax.random.wrap_key_data(state.key), 5)
 
 
-def base_pool(setup: Setup, strategy: LMStrategy, state: RunState, members) -> Array:
-    """m base-model samples per training prompt for the `members` (indices) whose labeler is
-    "base", zeros for the others: [N, P, m, La]. Decoded only for those members."""
-    n = state.round.shape[0]
+def _base_draws(setup: Setup, strategy: LMStrategy, keys) -> Array:
+    """m base-model samples per training prompt for each of `keys` [n]: [n, P, m, La]."""
     p, la = setup.train.answers.shape
     m = strategy.labels_per_prompt
-    pool = jnp.zeros((n, p, m, la), jnp.int32)
-    if len(members) == 0:
-        return pool
-    idx = jnp.asarray(members, jnp.int32)
-    keys = jax.vmap(lambda s: _round_keys(s)[2])(jax.tree.map(lambda x: x[idx], state))
-    drawn = jax.vmap(
+    return jax.vmap(
         lambda key: sample.generate(
             setup.graphdef,
             setup.base_params,
@@ -87,7 +80,30 @@ def base_pool(setup: Setup, strategy: LMStrategy, state: RunState, members) -> A
             chunk=setup.config.sample_chunk,
         ).reshape(p, m, la)
     )(keys)
-    return pool.at[idx].set(drawn)
+
+
+def base_pool(setup: Setup, strategy: LMStrategy, state: RunState, members, *, mesh=None) -> Array:
+    """m base-model samples per training prompt for the `members` (indices) whose labeler is
+    "base", zeros for the others: [N, P, m, La]. Decoded only for those members; on a `mesh`,
+    those members are themselves spread over its devices (padded to a multiple of its size)."""
+    n = state.round.shape[0]
+    p, la = setup.train.answers.shape
+    m = strategy.labels_per_prompt
+    if mesh is not None:
+        pool = np.zeros((n, p, m, la), np.int32)
+        if len(members):
+            keys = jax.vmap(lambda s: jax.random.key_data(_round_keys(s)[2]))(state)
+            keys = shard.to_host(keys)[np.asarray(members)]
+            keys = shard.place(shard.pad(keys, shard.padded_size(len(members), mesh.size)), mesh)
+            drawn = _base_draws(setup, strategy, jax.random.wrap_key_data(keys))
+            pool[np.asarray(members)] = shard.to_host(drawn)[: len(members)]
+        return shard.place(pool, mesh)
+    pool = jnp.zeros((n, p, m, la), jnp.int32)
+    if len(members) == 0:
+        return pool
+    idx = jnp.asarray(members, jnp.int32)
+    keys = jax.vmap(lambda s: _round_keys(s)[2])(jax.tree.map(lambda x: x[idx], state))
+    return pool.at[idx].set(_base_draws(setup, strategy, keys))
 
 
 def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, state, pool):
@@ -134,6 +150,7 @@ def run_round(
     state: RunState,
     *,
     on_step: Callable[[int], None] | None = None,
+    mesh: jax.sharding.Mesh | None = None,
 ) -> tuple[RunState, dict[str, np.ndarray]]:
     """One round of a population: every member samples, curates, fine-tunes and is evaluated.
 
@@ -141,12 +158,18 @@ def run_round(
     one compiled program for the whole population (a vmap over parameter pytrees and keys).
     A member equals the same member run alone, up to the order of float reductions.
 
+    On a `mesh` (`sim.lm.shard.member_mesh`), `params`, `roles` and `state` are sharded over
+    its member axis (`shard.place`, N a multiple of its size) and the setup's arrays replicated
+    (`shard.replicate`); every stage is then the same program partitioned over the members.
+    Under `jax.distributed` every process makes the same call and gets every member's metrics.
+
     Returns:
       The new state and this round's metrics, each [N, ...] (see `sim.lm.round.METRIC_DOCS`).
     """
     config = setup.config
-    base_members = np.flatnonzero(np.asarray(roles.labeler) == LABELER_NAMES.index("base"))
-    pool = base_pool(setup, strategy, state, base_members)
+    labeler = shard.to_host(roles.labeler)
+    base_members = np.flatnonzero(labeler == LABELER_NAMES.index("base"))
+    pool = base_pool(setup, strategy, state, base_members, mesh=mesh)
     data, boost, metrics, labelled, k_train, key = jax.vmap(
         functools.partial(_generate_and_curate, setup, strategy)
     )(params, roles, state, pool)
@@ -156,6 +179,8 @@ def run_round(
     ts = state.train
     if strategy.restart:
         ts = init_run_state(setup, np.zeros(ts.step.shape[0])).train
+        if mesh is not None:
+            ts = shard.place(jax.tree.map(shard.to_host, ts), mesh)
     has_data = jnp.sum(data.weights, axis=-1) > 0  # [N]; with none, Adam's momentum would move it
     size = chunk_size(config.steps_per_round)
     chunk = functools.partial(
@@ -205,7 +230,7 @@ def run_round(
         round=state.round + 1,
         labelled=labelled,
     )
-    return new, {name: np.asarray(v) for name, v in metrics.items()}
+    return new, {name: shard.to_host(v) for name, v in metrics.items()}
 
 
 def initial_metrics(setup: Setup) -> dict[str, np.ndarray]:

@@ -52,6 +52,9 @@ def test_tiny_preset_end_to_end(tiny_config, tiny_dir, tiny_setup, monkeypatch):
     cfg = rundir.read_json(tiny_dir / "config.json")
     assert cfg["config"]["rounds"] == rounds and "versions" in cfg["environment"]
     assert rundir.is_complete(tiny_dir)
+    # the devices its population was sharded over: all of the run's (one in this process)
+    timing = rundir.read_json(tiny_dir / "timing.json")
+    assert timing["population_devices"] == len(jax.devices()) and timing["wall_s"] > 0
     # problems.json: the three sets as the model reads them, pairwise disjoint as problems
     sets = rundir.read_json(tiny_dir / testbed.PROBLEMS_FILE)
     keys = {
