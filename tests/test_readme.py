@@ -194,3 +194,48 @@ def test_short_command_runs(argv, tmp_path):
 def test_python_block_runs(code):
     done = _run([sys.executable, "-c", code])
     assert done.returncode == 0, f"README.md's python block failed:\n{done.stderr[-3000:]}"
+
+
+def _first_five_minutes() -> list[list[str]]:
+    """The shell commands of the first bash block under "## First five minutes"."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## First five minutes", 1)[1]
+    block = re.search(r"^```bash[ \t]*\n(.*?)^```", section, flags=re.M | re.S).group(1)
+    commands = []
+    for line in block.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        current: list[str] = []
+        for token in lexer:
+            if token in _OPERATORS:
+                commands.append(current)
+                current = []
+            else:
+                current.append(token)
+        commands.append(current)
+    return [c for c in commands if c]
+
+
+def test_first_five_minutes_installs_activates_and_reproduces():
+    """The block a newcomer copies: a venv, activated (so every later `python` is the venv's),
+    the package installed, then the smoke reproduce, then the full one."""
+    commands = _first_five_minutes()
+    assert commands[0][:3] == ["python3", "-m", "venv"], commands[0]
+    assert [".", ".venv/bin/activate"] in commands or ["source", ".venv/bin/activate"] in commands
+    assert ["pip", "install", "-e", "."] in commands
+    argvs = [_experiments_argv(c) for c in commands]
+    assert ["reproduce", "--preset", "tiny"] in argvs
+    assert ["reproduce"] in argvs
+    assert argvs.index(["reproduce", "--preset", "tiny"]) < argvs.index(["reproduce"])
+
+
+@pytest.mark.slow
+def test_first_five_minutes_smoke_run_runs(tmp_path):
+    """The block's smoke reproduce, run as written (into a temporary --out): exit 0, and its
+    REPORT.md says that its numbers mean nothing."""
+    [argv] = [a for a in map(_experiments_argv, _first_five_minutes()) if a and "tiny" in a]
+    out = tmp_path / "reproduce"
+    done = _run([sys.executable, "-m", "experiments", *argv, "--out", str(out), "--quiet"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert "numbers mean nothing" in report
