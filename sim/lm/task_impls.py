@@ -58,18 +58,22 @@ class Addition:
         return data.prompt_strings(problems)
 
     def round_problems(self, config, problems, bank_size):
-        if bank_size is None:  # the set's one stored wrong answer, a bank of one kind and slot
-            bank = np.asarray(problems.wrong)[:, None, None]
-        else:
-            bank = data.wrong_bank(
-                problems, size=bank_size, kind=_stored_kind(config), seed=config.data_seed
-            )
-        return round_problems_from(
-            problems.prompts, problems.answers, problems.digits, problems.difficulty, bank
+        if bank_size is None:
+            return device_problems(problems)
+        bank = data.wrong_bank(
+            problems, size=bank_size, kind=_stored_kind(config), seed=config.data_seed
         )
+        return device_problems(problems, bank)
 
     def verify(self, answers, reference):
         return task.verify(answers, reference)
+
+
+def device_problems(p: task.Problems, wrong_bank: np.ndarray | None = None):
+    """An addition set's `RoundProblems`; `wrong_bank` [N, K, W, La] (`sim.lm.data.wrong_bank`),
+    or the set's one stored wrong answer as a bank of one kind and one slot."""
+    bank = np.asarray(p.wrong)[:, None, None] if wrong_bank is None else wrong_bank
+    return round_problems_from(p.prompts, p.answers, p.digits, p.difficulty, bank)
 
 
 def _stored_kind(config) -> str:
