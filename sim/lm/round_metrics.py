@@ -136,10 +136,12 @@ def _curate_metrics(
     if filter_verdict is not None:
         passed = filter_verdict & wrong  # [P, k] the filter's false positives
         out["filter_fpr"] = _mean_where(filter_verdict.astype(jnp.float32), wrong)
-        n_wrong = jnp.sum(onehot * jnp.sum(wrong, axis=-1)[:, None], axis=0)  # [D]
-        n_passed = jnp.sum(onehot * jnp.sum(passed, axis=-1)[:, None], axis=0)
+        n_wrong = jnp.sum(jnp.where(onehot, jnp.sum(wrong, axis=-1)[:, None], 0), axis=0)  # [D]
+        n_passed = jnp.sum(jnp.where(onehot, jnp.sum(passed, axis=-1)[:, None], 0), axis=0)
         out["filter_fpr_by_difficulty"] = jnp.where(
-            n_wrong > 0, n_passed / jnp.maximum(n_wrong, 1).astype(jnp.float32), jnp.nan
+            n_wrong > 0,
+            n_passed.astype(jnp.float32) / jnp.maximum(n_wrong, 1).astype(jnp.float32),
+            jnp.nan,
         )
     return out
 
