@@ -68,14 +68,15 @@ def testbed_bytes(cfg, members: int, devices: int = 1) -> tuple[int, str]:
     (`sim.lm.shard`: padded to a multiple of `devices`; every stage holds a device's members,
     vmapped)."""
     from sim.lm import model as model_lib
-    from sim.lm import task as task_lib
+    from sim.lm import tasks
 
+    task = tasks.get_task(cfg.task)
     size = model_lib.SIZES[cfg.model_size]
     d, layers, d_mlp = size["d_model"], size["n_layers"], size["d_mlp"]
     heads = size["n_heads"]
-    seq = task_lib.seq_len(cfg.max_digits)
-    la = task_lib.answer_len(cfg.max_digits)
-    vocab = task_lib.VOCAB_SIZE
+    seq = tasks.seq_len(task, cfg)
+    la = task.answer_len(cfg)
+    vocab = task.vocab_size
     n_params = layers * (4 * d * d + 2 * d * d_mlp + d_mlp + 5 * d) + (vocab + seq) * d + vocab * d
     state = 4 * n_params * 4  # parameters, Adam's two moments, gradients
     # decoding one chunk, per sequence: the KV cache (and the copies a scan carry makes), the

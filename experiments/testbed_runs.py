@@ -6,7 +6,7 @@ Layout of `out_dir`:
     population.msgpack   the population's state and per-round metrics, after every round
     metrics.json         {arm: {metric: [seed, round, ...]}} (index 0 of a round axis: the base)
     summary.json         final held-out accuracy per arm (mean, 95% t-interval over seeds),
-                         overall and per number of digits, the base model's, the paired gaps
+                         overall and per difficulty, the base model's, the paired gaps
                          and the oracle share
 An interrupted run continues from the last finished round; the result equals an uninterrupted
 run (on the CPU bit for bit).
@@ -25,16 +25,18 @@ from experiments import checkpoint, processes, rundir, tracking
 from experiments.configs.testbed import TestbedConfig, replace
 from experiments.progress import Progress
 from experiments.testbed_summary import GAPS, oracle_share, summarize  # noqa: F401
-from sim.lm import data, shard, task
+from sim.lm import shard
 from sim.lm.base import (
     Setup,
     base_config,
-    device_problems,
+    lm_task,
     make_data,
+    model_config,
+    test_problems,
     train_base,
     train_problems,
 )
-from sim.lm.model import ModelConfig, init_model
+from sim.lm.model import init_model
 from sim.lm.round import evaluate
 from sim.lm.run import init_run_state, initial_metrics, run_round
 from sim.lm.strategy import member, static_strategy
@@ -89,14 +91,14 @@ def population_hash(config: TestbedConfig, members: list[Member]) -> str:
 
 def make_setup(
     config: TestbedConfig, out_dir, *, progress: bool = True, base_dir=None
-) -> tuple[Setup, dict[str, task.Problems]]:
+) -> tuple[Setup, dict]:
     """Builds the data and loads the cached base model from `base_dir` (default
     `<out_dir>/base`), training it (and caching it) when there is none for this config.
     Runs that differ only in round options can share one `base_dir`."""
     sets = make_data(config)
     base_dir = Path(out_dir) / "base" if base_dir is None else Path(base_dir)
-    model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
-    graphdef, template = init_model(model_config, key=jax.random.key(0))
+    task = lm_task(config)
+    graphdef, template = init_model(model_config(config), key=jax.random.key(0))
     bound = rundir.config_hash("testbed-base", base_config(config))
     params = None
     if jax.process_index() == 0 and (
@@ -124,19 +126,20 @@ def make_setup(
     if jax.process_count() > 1 and jax.process_index() == 0:
         with processes.read_on_all(base_dir / PARAMS_FILE):
             pass  # sent to the other processes
-    test = device_problems(sets["test"])
+    test = test_problems(config, sets["test"])
     base_metrics = evaluate(
         graphdef,
         params,
         test,
-        n_difficulties=config.max_digits,
+        task=task,
+        n_difficulties=task.difficulties(config),
         chunk=config.sample_chunk,
         key=jax.random.key(config.base_seed),
         temperature=config.temperature,
     )
     setup = Setup(
         config=config,
-        model_config=model_config,
+        model_config=model_config(config),
         graphdef=graphdef,
         base_params=params,
         train=train_problems(config, sets["train"]),
@@ -180,7 +183,7 @@ def run_population(
     if writer:
         rundir.atomic_write_json(
             out_dir / PROBLEMS_FILE,
-            {s: data.prompt_strings(sets[s]) for s in ("train", "test", "seed")},
+            {s: lm_task(config).prompt_strings(sets[s]) for s in ("train", "test", "seed")},
         )
     n = len(members)
     configs = [replace(config, **dict(m.changes)) for m in members]

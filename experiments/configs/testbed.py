@@ -18,6 +18,7 @@ from experiments.configs.spec import (
 )
 from experiments.errors import OptionError
 from sim.lm import model as model_lib
+from sim.lm import programs_lang, tasks
 from sim.lm import task as task_lib
 from sim.lm.data import LABEL_KINDS
 from sim.lm.strategy import FILTERS, LABELERS, STRATEGIES
@@ -45,14 +46,37 @@ class TestbedConfig:
     prompts, twice the work); `tiny` is a smoke run whose numbers mean nothing; `gpu` a larger
     model and data set for an accelerator (6-digit sums, 4.7 M parameters). Measured numbers
     for each: README "The transformer testbed".
-    Command: python -m experiments run testbed [--preset default|paper|gpu]
+    The task is the `task` option (`sim.lm.tasks`): `addition` (the default) or `programs`
+    (write a program of a tiny digit language from `visible_examples` input->output examples,
+    checked on the hidden inputs; the filter of the arms that filter, with `filter=task`, is the
+    visible examples, whose false-positive rate is measured). Preset `programs-tiny` is `tiny`
+    for programs; `--set task=programs` on another preset keeps that preset's sizes.
+    Command: python -m experiments run testbed [--preset default|paper|gpu|programs-tiny]
     """
 
+    task: str = opt(
+        tasks.DEFAULT,
+        form="addition | programs (or a task added with sim.lm.tasks.register_task)",
+        doc="the verifiable task: addition (n-digit sums) or programs (a toy of MBPP: programs "
+        "checked by tests); docs/tasks.md",
+    )
     # task: addition of two n-digit numbers, n = 1..max_digits
     max_digits: int = opt(
         5,
         range=integers(2, task_lib.MAX_DIGITS),
         doc="the task: sums of two n-digit numbers, n = 1..max_digits",
+    )
+    max_program_len: int = opt(
+        4,
+        range=integers(2, programs_lang.MAX_LEN),
+        doc="task=programs: hidden functions whose shortest program has n = 1..max_program_len "
+        "ops (the difficulties)",
+    )
+    visible_examples: int = opt(
+        3,
+        range=integers(1, programs_lang.MODULUS - 1),
+        doc="task=programs: V input->output examples in each prompt, which the task's filter "
+        "checks; the other 10 - V digits are the hidden tests (fewer: more false positives)",
     )
     # With 165 steps of 64 a round is about one pass over the accepted samples, as in the paper;
     # with few prompts and several passes the model memorises its training prompts instead.
@@ -67,7 +91,8 @@ class TestbedConfig:
     seed_difficulty: tuple[float, ...] = opt(
         (0.5, 0.3, 0.17, 0.03, 0.0),
         range=Range(0.0, math.inf, hi_open=True),
-        doc="the seed set's weights of n = 1..max_digits (max_digits values, not all 0)",
+        doc="the seed set's weights of difficulty n = 1..D (D values, not all 0; D = max_digits, "
+        "or max_program_len for programs)",
     )
     n_seed_examples: int = opt(3000, range=PROMPTS, doc="examples of the seed set")
     model_size: str = opt("tiny", choices=model_lib.SIZES, doc="the transformer's size")
@@ -182,18 +207,28 @@ class TestbedConfig:
 
     @property
     def difficulties(self) -> int:
-        return self.max_digits
+        """D: the task's difficulties are 1..D."""
+        return tasks.get_task(self.task).difficulties(self)
 
 
 def validate(c: TestbedConfig) -> None:
     """Raises ValueError naming the first bad option and its valid range: the declared ones,
     then what involves several options."""
     spec.check(c)
+    if c.task not in tasks.task_names():
+        raise OptionError(f"task must be one of {tasks.task_names()}; got {c.task!r}")
     w = c.seed_difficulty
-    if len(w) != c.max_digits or not sum(w) > 0:
+    d = c.difficulties
+    if len(w) != d or not sum(w) > 0:
+        size = "max_digits" if c.task == tasks.DEFAULT else f"the difficulties of task {c.task}"
         raise OptionError(
-            f"seed_difficulty must be a tuple of {c.max_digits} (max_digits) non-negative "
+            f"seed_difficulty must be a tuple of {d} ({size}) non-negative "
             f"weights, not all zero; got {w!r}"
+        )
+    if c.filter == "task" and not tasks.get_task(c.task).has_filter:
+        raise OptionError(
+            f"filter=task needs a task with its own filter; task {c.task!r} has none, so filter "
+            f"must be one of {[f for f in FILTERS if f != 'task']}"
         )
 
 
@@ -254,6 +289,18 @@ PRESETS: dict[str, TestbedConfig] = {
         sample_chunk=1024,
     ),
 }
+
+
+# The tiny smoke run on the programs task: programs of 1..4 ops from 3 visible examples, the
+# filter of the arms that filter is the visible examples (its false-positive rate measured).
+PRESETS["programs-tiny"] = dataclasses.replace(
+    PRESETS["tiny"],
+    task="programs",
+    max_program_len=4,
+    visible_examples=3,
+    seed_difficulty=(0.5, 0.4, 0.1, 0.0),
+    filter="task",
+)
 
 
 def preset(name: str) -> TestbedConfig:

@@ -1,8 +1,9 @@
 """The fixed parts of a testbed config: the data sets and the base model.
 
 The paper's base model is a fixed pre-trained model and seeds vary only the rounds; here the
-base model is trained from scratch on a seed set of easy sums (`seed_difficulty`), once per
-config (the experiments layer caches it on disk).
+base model is trained from scratch on a seed set of easy problems (`seed_difficulty`), once per
+config (the experiments layer caches it on disk). The task is the config's `task`
+(`sim.lm.tasks`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from sim.lm import data, task, train
+from sim.lm import tasks, train
 from sim.lm.model import ModelConfig, init_model
 from sim.lm.round import RoundProblems
 
@@ -56,53 +57,49 @@ class Setup:
     test: RoundProblems  # held-out prompts
     base_metrics: dict  # the base model's held-out accuracy (round 0 of every run)
 
+    @property
+    def task(self) -> tasks.LMTask:
+        return lm_task(self.config)
 
-def device_problems(p: task.Problems, wrong_bank: np.ndarray | None = None) -> RoundProblems:
-    """The device arrays of a set; `wrong_bank` [N, K, W, La] (`sim.lm.data.wrong_bank`), or
-    the set's one stored wrong answer as a bank of one kind and one slot."""
-    bank = np.asarray(p.wrong)[:, None, None] if wrong_bank is None else wrong_bank
-    return RoundProblems(
-        prompts=jnp.asarray(p.prompts),
-        answers=jnp.asarray(p.answers),
-        digits=jnp.asarray(p.digits),
-        wrong=jnp.asarray(bank),
-        difficulty=jnp.asarray(p.difficulty),
+
+def lm_task(config: TestbedConfig) -> tasks.LMTask:
+    """The config's task (`sim.lm.tasks`)."""
+    return tasks.get_task(config.task)
+
+
+def model_config(config: TestbedConfig) -> ModelConfig:
+    """The transformer of a config: its size, the task's sequence length and vocabulary."""
+    task = lm_task(config)
+    return ModelConfig.of_size(
+        config.model_size, max_len=tasks.seq_len(task, config), vocab_size=task.vocab_size
     )
 
 
-def train_problems(config: TestbedConfig, p: task.Problems) -> RoundProblems:
+def test_problems(config: TestbedConfig, p) -> RoundProblems:
+    """The held-out prompts' device arrays (their wrong-answer bank is never read)."""
+    return lm_task(config).round_problems(config, p, None)
+
+
+def train_problems(config: TestbedConfig, p) -> RoundProblems:
     """The training prompts with their wrong-answer bank: every kind, one consistent answer
     and a fresh one for each label a prompt can get in the run (1 + m T slots)."""
-    kind = config.wrong_labels if config.wrong_labels in data.WRONG_KINDS else "random"
-    bank = data.wrong_bank(
-        p,
-        size=1 + config.labels_per_prompt * config.rounds,
-        kind=kind,
-        seed=config.data_seed,
-    )
-    return device_problems(p, bank)
+    return lm_task(config).round_problems(config, p, 1 + config.labels_per_prompt * config.rounds)
 
 
-def make_data(config: TestbedConfig) -> dict[str, task.Problems]:
+def make_data(config: TestbedConfig) -> dict:
     """The seed set (base model), training prompts and held-out test prompts, pairwise
-    disjoint as problems (`sim.lm.data`), fixed by `data_seed`."""
-    uniform = task.uniform_difficulty(config.max_digits)
-    return data.make_sets(
-        {
-            "seed": config.n_seed_examples,
-            "train": config.n_train_prompts,
-            "test": config.n_test_prompts,
-        },
-        {"seed": config.seed_difficulty, "train": uniform, "test": uniform},
-        max_digits=config.max_digits,
-        # the stored wrong answer (slot 0 of the bank); "abstain" stores random ones, never used
-        wrong_labels=config.wrong_labels if config.wrong_labels in data.WRONG_KINDS else "random",
-        seed=config.data_seed,
-    )
+    disjoint as problems (the task's `make_sets`), fixed by `data_seed`."""
+    return lm_task(config).make_sets(config)
 
 
 def base_config(config: TestbedConfig) -> dict:
-    return {name: getattr(config, name) for name in BASE_FIELDS}
+    """What the base model depends on: `BASE_FIELDS`, and for a task other than the default
+    its name and its own fields (so the default task's cache key is what it always was)."""
+    out = {name: getattr(config, name) for name in BASE_FIELDS}
+    if config.task != tasks.DEFAULT:
+        out["task"] = config.task
+        out.update({name: getattr(config, name) for name in lm_task(config).base_fields})
+    return out
 
 
 def base_opt(config: TestbedConfig) -> train.OptConfig:
@@ -121,7 +118,7 @@ def chunk_size(n_steps: int, at_most: int = 50) -> int:
 
 def train_base(
     config: TestbedConfig,
-    seed_set: task.Problems,
+    seed_set,
     *,
     on_step: Callable[[int, float], None] | None = None,
 ) -> tuple[nnx.GraphDef, nnx.State, np.ndarray]:
@@ -130,13 +127,15 @@ def train_base(
     Returns:
       (graphdef, params, training loss per step [base_steps]).
     """
-    model_config = ModelConfig.of_size(config.model_size, max_len=task.seq_len(config.max_digits))
+    task = lm_task(config)
     key_init, key_train = jax.random.split(jax.random.key(config.base_seed))
-    graphdef, params = init_model(model_config, key=key_init)
+    graphdef, params = init_model(model_config(config), key=key_init)
     opt = base_opt(config)
     state = train.init_train_state(params, opt)
     data = train.TrainData(
-        tokens=jnp.concatenate([seed_set.prompts, seed_set.answers], axis=1),
+        tokens=jnp.concatenate(
+            [jnp.asarray(seed_set.prompts), jnp.asarray(seed_set.answers)], axis=1
+        ),
         weights=jnp.ones((seed_set.prompts.shape[0],), jnp.float32),
     )
     size = chunk_size(config.base_steps)
@@ -150,7 +149,8 @@ def train_base(
             key=jax.random.fold_in(key_train, i),
             n_steps=size,
             batch_size=config.batch_size,
-            prompt_len=task.prompt_len(config.max_digits),
+            prompt_len=task.prompt_len(config),
+            eos=task.eos,
         )
         losses.append(np.asarray(loss))
         if on_step is not None:

@@ -41,10 +41,10 @@ class ModelConfig:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads")
 
     @classmethod
-    def of_size(cls, size: str, *, max_len: int) -> ModelConfig:
+    def of_size(cls, size: str, *, max_len: int, vocab_size: int = VOCAB_SIZE) -> ModelConfig:
         if size not in SIZES:
             raise ValueError(f"model_size must be one of {sorted(SIZES)}; got {size!r}")
-        return cls(max_len=max_len, **SIZES[size])
+        return cls(max_len=max_len, vocab_size=vocab_size, **SIZES[size])
 
 
 class Cache(NamedTuple):

@@ -2,15 +2,16 @@
 
 Filter, allocation and mixture weights are the simulator's own role functions
 (`sim.filters.acceptance`, `sim.allocate.*` in sampled mode, `sim.mixtures.global_weights`);
-what is specific to a language model is generation (`sim.lm.sample`), the verifier
-(`sim.lm.task.verify`), the labelers below and fitting by fine-tuning (`sim.lm.train`).
+what is specific to a language model is generation (`sim.lm.sample`), the task's verifier and
+own filter (`sim.lm.tasks.LMTask`), the labelers below and fitting by fine-tuning
+(`sim.lm.train`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -20,9 +21,10 @@ from sim.candidates import candidate_task as shared_candidate_task
 from sim.candidates import label_slots
 from sim.filters import acceptance
 from sim.labelers import LABELERS
-from sim.lm import train
+from sim.lm import tasks, train
 from sim.lm.data import LABEL_KINDS
 from sim.lm.round_metrics import (  # noqa: F401  (re-exported)
+    FILTER_METRICS,
     METRIC_DOCS,
     ROUND_METRICS,
     VECTOR_METRICS,
@@ -30,7 +32,6 @@ from sim.lm.round_metrics import (  # noqa: F401  (re-exported)
     digit_accuracy,
     evaluate,
 )
-from sim.lm.task import verify
 from sim.mixtures import global_weights
 from sim.modes import SAMPLED
 from sim.types import Array, Params, PromptStats, SimState, Task, filter_fpr
@@ -41,7 +42,9 @@ class RoundProblems(NamedTuple):
 
     prompts: Array  # [P, Lp] int32
     answers: Array  # [P, La] int32 reference answers
-    digits: Array  # [P, D + 1] int32 digits of the sums
+    # what the task's `verify` and `accepts` read (a pytree of [P, ...] arrays; addition: the
+    # [P, D + 1] digits of the sums)
+    reference: Any
     # [P, K, W, La] int32 wrong answers per prompt and kind (`sim.lm.data.WRONG_KINDS`): slot 0
     # the prompt's consistent one, slots 1.. fresh ones (`sim.lm.data.wrong_bank`)
     wrong: Array
@@ -50,14 +53,14 @@ class RoundProblems(NamedTuple):
 
 def ease(difficulty: Array, n_difficulties: int) -> Array:
     """The stand-in for a_0(x) that difficulty-dependent quality reads on the testbed:
-    1 - (n - 1) / (D - 1) for n-digit sums, so 1 on the easiest and 0 on the hardest. [P]"""
+    1 - (n - 1) / (D - 1) for difficulty n, so 1 on the easiest and 0 on the hardest. [P]"""
     return 1.0 - (difficulty.astype(jnp.float32) - 1.0) / max(n_difficulties - 1, 1)
 
 
 def candidate_task(problems: RoundProblems, n_difficulties: int = 1) -> Task:
     """The candidates as a finite-vocabulary task [P, 2] (`sim.candidates.candidate_task`):
     column 0 correct, column 1 the wrong answer; the "base model" puts `ease` on the right one,
-    so `beta_hard` and `gamma_hard` vary with the number of digits."""
+    so `beta_hard` and `gamma_hard` vary with the difficulty."""
     return shared_candidate_task(ease(problems.difficulty, n_difficulties))
 
 
@@ -130,19 +133,27 @@ class LMStrategy:
     samples_per_prompt: int = 8  # k
     labels_per_prompt: int = 4  # m
     restart: bool = False
-    n_difficulties: int = 1  # D, for quality that varies with the number of digits (`ease`)
+    n_difficulties: int = 1  # D, for quality that varies with the difficulty (`ease`)
+    task: Any = None  # the `sim.lm.tasks.LMTask` (None: `sim.lm.tasks.DEFAULT`)
+
+    @property
+    def lm_task(self) -> tasks.LMTask:
+        return tasks.get_task(tasks.DEFAULT) if self.task is None else self.task
 
 
 class Roles(NamedTuple):
     """A member's traced roles: indices into `ALLOCATION_NAMES`, `MIXTURE_NAMES`,
-    `LABELER_NAMES` and `sim.lm.data.LABEL_KINDS`, and whether its weak labels pass the filter
-    (checked labels, the paper's Boosting (A))."""
+    `LABELER_NAMES` and `sim.lm.data.LABEL_KINDS`, whether its weak labels pass the filter
+    (checked labels, the paper's Boosting (A)), and whether its filter's verdict is the task's
+    own filter (`LMTask.accepts`, e.g. a program's visible examples) rather than the verifier's
+    (the (c, d) coins are then drawn over that verdict; c = 1, d = 0 keeps it as it is)."""
 
     allocation: Array  # [] int32
     mixture: Array  # [] int32
     labeler: Array = 0  # [] int32
     wrong_kind: Array = 0  # [] int32
     check_labels: Array = False  # [] bool
+    task_filter: Array = False  # [] bool
 
 
 def _sequences(prompts: Array, answers: Array) -> Array:
@@ -188,13 +199,17 @@ def curate(
     labeler = jnp.asarray(roles.labeler, jnp.int32)
     wrong_kind = jnp.asarray(roles.wrong_kind, jnp.int32)
     check_labels = jnp.asarray(roles.check_labels, bool)
+    lm_task = strategy.lm_task
+    reference = jax.tree.map(lambda x: x[:, None], problems.reference)  # per sample / label
     task = candidate_task(problems, strategy.n_difficulties)
-    fpr = filter_fpr(task, params)  # [P]: d(x), gamma_hard by the number of digits
+    fpr = filter_fpr(task, params)  # [P]: d(x), gamma_hard by the difficulty
 
-    # filter: the verifier's verdict, then acceptance with probability c (right) or d (wrong),
-    # one coin per sample
-    correct = verify(samples, problems.digits[:, None])  # [P, k]
-    accept = acceptance(correct, params.filter_tpr, fpr)
+    # filter: the verifier's verdict (or the task's own filter's), then acceptance with
+    # probability c (passes) or d (fails), one coin per sample
+    correct = lm_task.verify(samples, reference)  # [P, k]
+    own = lm_task.accepts(samples, reference) if lm_task.has_filter else None
+    verdict = correct if own is None else jnp.where(roles.task_filter, own, correct)
+    accept = acceptance(verdict, params.filter_tpr, fpr)
     accepted = jax.random.uniform(k_filter, (p, k)) < accept
     n_drawn = jnp.full((p,), float(k))
     n_rejected = n_drawn - jnp.sum(accepted, axis=-1).astype(n_drawn.dtype)
@@ -236,12 +251,16 @@ def curate(
     asked = jnp.where(
         is_base, jnp.arange(m, dtype=n_labels.dtype)[None, :] < n_labels[:, None], given_shared
     )  # [P, m]: labels paid for
-    label_correct = verify(labels, problems.digits[:, None])
+    label_correct = lm_task.verify(labels, reference)
     # an abstaining labeler is silent where it would be wrong (still paid for)
     abstain = wrong_kind == LABEL_KINDS.index("abstain")
     given = asked & (label_correct | ~abstain)
     # checked labels pass the same (c, d) filter as the samples: one coin per label
-    label_accept = acceptance(label_correct, params.filter_tpr, fpr)
+    label_verdict = label_correct
+    if lm_task.has_filter:
+        label_own = lm_task.accepts(labels, reference)
+        label_verdict = jnp.where(roles.task_filter, label_own, label_correct)
+    label_accept = acceptance(label_verdict, params.filter_tpr, fpr)
     passed = jax.random.uniform(k_label_filter, (p, m)) < label_accept
     kept_labels = given & (passed | ~check_labels)
 
@@ -277,6 +296,8 @@ def curate(
         label_correct,
         labelled_before,
         n_difficulties=strategy.n_difficulties,
+        eos=lm_task.eos,
+        filter_verdict=own,
     )
     metrics["train_examples"] = jnp.sum(data.weights > 0).astype(jnp.float32)
     boost = update_boost_weights(boost_weights, stats.p_hard, params.theta)

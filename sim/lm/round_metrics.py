@@ -8,7 +8,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from sim.lm import sample
-from sim.lm.task import EOS, verify
+from sim.lm.task import EOS
 from sim.types import Array
 
 ROUND_METRICS = (
@@ -27,8 +27,14 @@ ROUND_METRICS = (
     "train_examples",
     "train_loss",
 )
+# Round metrics of a task with its own filter (`LMTask.has_filter`) only.
+FILTER_METRICS = ("filter_fpr", "filter_fpr_by_difficulty")
 # Round metrics with one value per difficulty ([D] per round), the rest are scalars.
-VECTOR_METRICS = ("test_accuracy_by_difficulty", "digit_accuracy_by_difficulty")
+VECTOR_METRICS = (
+    "test_accuracy_by_difficulty",
+    "digit_accuracy_by_difficulty",
+    "filter_fpr_by_difficulty",
+)
 
 METRIC_DOCS = {
     "test_accuracy": "greedy accuracy on the held-out prompts",
@@ -52,16 +58,20 @@ METRIC_DOCS = {
     "none, e.g. an abstaining labeler)",
     "labelled_next_accepted": "share of the prompts labelled in the previous round that get an "
     "accepted sample this round (NaN in round 1 or if none were labelled)",
+    "filter_fpr": "a task with its own filter (programs: the visible examples): the share of "
+    "this round's wrong samples that it accepts, whether or not the arm filters (the measured "
+    "gamma; NaN if none is wrong)",
+    "filter_fpr_by_difficulty": "the same per difficulty, [D] per round",
     "train_examples": "examples with positive weight in this round's training set",
     "train_loss": "mean weighted training loss over this round's steps",
 }
 
 
-def digit_accuracy(answers: Array, reference: Array) -> Array:
+def digit_accuracy(answers: Array, reference: Array, *, eos: int = EOS) -> Array:
     """Per-digit accuracy of answers against the reference answers [..., La] (the answer's
     digits before its EOS): the share of the reference's digit positions where the answer has
     the same token. [...]"""
-    is_eos = reference == EOS
+    is_eos = reference == eos
     length = jnp.argmax(is_eos, axis=-1)
     pos = jax.lax.broadcasted_iota(length.dtype, reference.shape, reference.ndim - 1)
     digit = pos < length[..., None]
@@ -90,13 +100,16 @@ def _curate_metrics(
     labelled_before,
     *,
     n_difficulties: int,
+    eos: int = EOS,
+    filter_verdict: Array | None = None,
 ) -> dict[str, Array]:
-    """The round's metrics (`METRIC_DOCS`) from its samples and labels."""
+    """The round's metrics (`METRIC_DOCS`) from its samples and labels; with the task's own
+    filter's verdict on the samples [P, k], also its false-positive rates (`FILTER_METRICS`)."""
     wrong = ~correct
     n_asked = jnp.sum(asked)
     labelled = jnp.any(asked, axis=-1)  # [P]
-    sample_digits = digit_accuracy(samples, problems.answers[:, None])  # [P, k]
-    label_digits = digit_accuracy(labels, problems.answers[:, None])  # [P, m]
+    sample_digits = digit_accuracy(samples, problems.answers[:, None], eos=eos)  # [P, k]
+    label_digits = digit_accuracy(labels, problems.answers[:, None], eos=eos)  # [P, m]
     onehot = problems.difficulty[:, None] == jnp.arange(1, n_difficulties + 1)[None, :]  # [P, D]
     per_prompt = jnp.mean(sample_digits, axis=-1)
     n_by_difficulty = jnp.maximum(jnp.sum(onehot, axis=0), 1).astype(jnp.float32)
@@ -106,7 +119,7 @@ def _curate_metrics(
         next_accepted = jnp.full((), jnp.nan)
     else:
         next_accepted = _mean_where(got_accepted.astype(jnp.float32), labelled_before)
-    return {
+    out = {
         "sample_accuracy": jnp.mean(correct),
         "pass_at_k": jnp.mean(jnp.any(correct, axis=-1)),
         "acceptance_rate": jnp.mean(accepted),
@@ -120,6 +133,17 @@ def _curate_metrics(
         "wrong_label_digit_share": _mean_where(label_digits, given & ~label_correct),
         "labelled_next_accepted": next_accepted,
     }
+    if filter_verdict is not None:
+        passed = filter_verdict & wrong  # [P, k] the filter's false positives
+        out["filter_fpr"] = _mean_where(filter_verdict.astype(jnp.float32), wrong)
+        n_wrong = jnp.sum(jnp.where(onehot, jnp.sum(wrong, axis=-1)[:, None], 0), axis=0)  # [D]
+        n_passed = jnp.sum(jnp.where(onehot, jnp.sum(passed, axis=-1)[:, None], 0), axis=0)
+        out["filter_fpr_by_difficulty"] = jnp.where(
+            n_wrong > 0,
+            n_passed.astype(jnp.float32) / jnp.maximum(n_wrong, 1).astype(jnp.float32),
+            jnp.nan,
+        )
+    return out
 
 
 def evaluate(
@@ -131,11 +155,16 @@ def evaluate(
     chunk: int = 4096,
     key=None,
     temperature=1.0,
+    task=None,
 ) -> dict[str, Array]:
     """Held-out greedy accuracy, overall and per difficulty 1..n_difficulties ([D]); with a
     `key`, also the accuracy of one sample per prompt at `temperature` (`test_accuracy_sampled`).
+    `task`: the `sim.lm.tasks.LMTask` (None: `sim.lm.tasks.DEFAULT`).
     """
-    decode = dict(answer_len=problems.answers.shape[-1], chunk=chunk)
+    from sim.lm import tasks
+
+    task = tasks.get_task(tasks.DEFAULT) if task is None else task
+    decode = dict(answer_len=problems.answers.shape[-1], chunk=chunk, eos=task.eos, pad=task.pad)
     answers = sample.generate(
         graphdef,
         params,
@@ -144,7 +173,7 @@ def evaluate(
         greedy=True,
         **decode,
     )
-    correct = verify(answers, problems.digits)
+    correct = task.verify(answers, problems.reference)
     onehot = problems.difficulty[:, None] == jnp.arange(1, n_difficulties + 1)[None, :]
     per = jnp.sum(onehot & correct[:, None], axis=0) / jnp.maximum(jnp.sum(onehot, axis=0), 1)
     out = {"test_accuracy": jnp.mean(correct), "test_accuracy_by_difficulty": per}
@@ -152,5 +181,5 @@ def evaluate(
         drawn = sample.generate(
             graphdef, params, problems.prompts, key=key, temperature=temperature, **decode
         )
-        out["test_accuracy_sampled"] = jnp.mean(verify(drawn, problems.digits))
+        out["test_accuracy_sampled"] = jnp.mean(task.verify(drawn, problems.reference))
     return out

@@ -17,6 +17,7 @@ import numpy as np
 from sim.lm import sample, shard, train
 from sim.lm.base import Setup, TestbedConfig, chunk_size
 from sim.lm.round import (
+    FILTER_METRICS,
     LABELER_NAMES,
     ROUND_METRICS,
     VECTOR_METRICS,
@@ -78,6 +79,8 @@ def _base_draws(setup: Setup, strategy: LMStrategy, keys) -> Array:
             answer_len=la,
             temperature=setup.config.temperature,
             chunk=setup.config.sample_chunk,
+            eos=setup.task.eos,
+            pad=setup.task.pad,
         ).reshape(p, m, la)
     )(keys)
 
@@ -112,7 +115,13 @@ def _generate_and_curate(setup: Setup, strategy: LMStrategy, params, roles, stat
     key, k_sample, _, k_curate, k_train = _round_keys(state)
     p, la = setup.train.answers.shape
     k = strategy.samples_per_prompt
-    model = dict(answer_len=la, temperature=config.temperature, chunk=config.sample_chunk)
+    model = dict(
+        answer_len=la,
+        temperature=config.temperature,
+        chunk=config.sample_chunk,
+        eos=setup.task.eos,
+        pad=setup.task.pad,
+    )
     samples = sample.generate(
         setup.graphdef,
         state.train.params,
@@ -190,6 +199,7 @@ def run_round(
         n_steps=size,
         batch_size=config.batch_size,
         prompt_len=setup.train.prompts.shape[1],
+        eos=setup.task.eos,
     )
     step = jax.vmap(lambda ts, data, key: chunk(ts, data, key=key))
     losses = []
@@ -213,10 +223,11 @@ def run_round(
                 setup.graphdef,
                 params,
                 setup.test,
-                n_difficulties=config.max_digits,
+                n_difficulties=strategy.n_difficulties,
                 chunk=config.sample_chunk,
                 key=eval_key(k),
                 temperature=config.temperature,
+                task=setup.task,
             )
         )(ts.params, k_train)
     )
@@ -235,10 +246,10 @@ def run_round(
 
 def initial_metrics(setup: Setup) -> dict[str, np.ndarray]:
     """Round 0: the base model's held-out accuracy; round quantities NaN, no labels."""
-    d = setup.config.max_digits
+    d = setup.task.difficulties(setup.config)
+    names = ROUND_METRICS + (FILTER_METRICS if setup.task.has_filter else ())
     metrics = {
-        name: np.full((d,) if name in VECTOR_METRICS else (), np.nan, np.float32)
-        for name in ROUND_METRICS
+        name: np.full((d,) if name in VECTOR_METRICS else (), np.nan, np.float32) for name in names
     }
     metrics.update(setup.base_metrics)
     for name in ("labels_round", "labels_kept", "labels_spent"):

@@ -99,11 +99,11 @@ def generate_with_logits(
     return decode(graphdef, params, prompts, keys, jnp.asarray(temperature), greedy, repeats)
 
 
-def clean(tokens: Array) -> Array:
+def clean(tokens: Array, *, eos: int = EOS, pad: int = PAD) -> Array:
     """Everything after the first EOS becomes PAD (the answer a verifier and a learner see)."""
-    is_eos = (tokens == EOS).astype(jnp.int32)
+    is_eos = (tokens == eos).astype(jnp.int32)
     after = (jnp.cumsum(is_eos, axis=-1) - is_eos) > 0
-    return jnp.where(after, PAD, tokens)
+    return jnp.where(after, pad, tokens)
 
 
 def generate(
@@ -118,6 +118,8 @@ def generate(
     use_cache: bool = True,
     chunk: int = 4096,
     repeats: int = 1,
+    eos: int = EOS,
+    pad: int = PAD,
 ) -> Array:
     """`generate_with_logits` in fixed-size chunks (bounded memory, one compilation), cleaned.
 
@@ -128,7 +130,8 @@ def generate(
     axis=0))` draws (up to the prefill's float rounding), at one prefill per prompt.
 
     Returns:
-      [B * repeats, answer_len] int32 answers, PAD after the first EOS.
+      [B * repeats, answer_len] int32 answers, PAD after the first EOS (the task's tokens
+      `eos` and `pad`; by default addition's).
     """
     prompts = jnp.asarray(prompts, jnp.int32)
     n = prompts.shape[0]
@@ -151,4 +154,4 @@ def generate(
             repeats=repeats,
         )
         out.append(tokens[: (size - pad) * repeats])
-    return clean(jnp.concatenate(out) if len(out) > 1 else out[0])
+    return clean(jnp.concatenate(out) if len(out) > 1 else out[0], eos=eos, pad=pad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from sim import filters
-from sim.lm.base import TestbedConfig
+from sim.lm.base import TestbedConfig, lm_task
 from sim.lm.data import LABEL_KINDS
 from sim.lm.round import ALLOCATION_NAMES, LABELER_NAMES, MIXTURE_NAMES, LMStrategy, Roles
 from sim.strategies import CHECKED_LABELS
@@ -28,7 +28,9 @@ STRATEGIES = (
     "oracle",
 )
 LABELERS = LABELER_NAMES
-FILTERS = ("gamma", "general", "perfect")
+# "task": the task's own filter (`LMTask.accepts`, e.g. the visible examples of a program),
+# for a task that has one; its false-positive rate is measured, not set.
+FILTERS = ("gamma", "general", "perfect", "task")
 
 
 def _choice(name: str, value, options) -> None:
@@ -56,7 +58,8 @@ def static_strategy(config: TestbedConfig) -> LMStrategy:
         samples_per_prompt=config.samples_per_prompt,
         labels_per_prompt=config.labels_per_prompt,
         restart=config.restart,
-        n_difficulties=config.max_digits,
+        n_difficulties=lm_task(config).difficulties(config),
+        task=lm_task(config),
     )
 
 
@@ -68,8 +71,18 @@ def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
     # A strategy that filters uses the config's filter: gamma-noisy (c = 1, d = gamma) by
     # default, or a general (c, d) filter, or the perfect verifier.
     filt = config.filter if roles["filter"] == "gamma" else roles["filter"]
-    c, d = filters.resolve(
-        filt, gamma=config.gamma, filter_tpr=config.filter_tpr, filter_fpr=config.filter_fpr
+    own = filt == "task"  # the task's own verdict, kept as it is (c = 1, d = 0 over it)
+    if own and not lm_task(config).has_filter:
+        raise ValueError(
+            f"filter=task needs a task with its own filter; task {config.task!r} has none "
+            f"(filter must then be one of {[f for f in FILTERS if f != 'task']})"
+        )
+    c, d = (
+        (1.0, 0.0)
+        if own
+        else filters.resolve(
+            filt, gamma=config.gamma, filter_tpr=config.filter_tpr, filter_fpr=config.filter_fpr
+        )
     )
     params = make_params(
         beta=1.0 if name == "oracle" else config.beta,
@@ -80,7 +93,7 @@ def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
         wrong_spread=config.wrong_spread,
         # the oracle is right everywhere; others' quality may fall with the number of digits
         beta_hard=None if name == "oracle" else config.beta_hard,
-        gamma_hard=config.gamma_hard,
+        gamma_hard=None if own else config.gamma_hard,
     )
     return params, Roles(
         allocation=jnp.asarray(ALLOCATION_NAMES.index(roles["allocation"]), jnp.int32),
@@ -92,4 +105,5 @@ def member(config: TestbedConfig, name: str) -> tuple[Params, Roles]:
         wrong_kind=jnp.asarray(LABEL_KINDS.index(config.wrong_labels), jnp.int32),
         # `filter_labels` checks the labels of every arm that asks for them
         check_labels=jnp.asarray(config.filter_labels or name in CHECKED_LABELS),
+        task_filter=jnp.asarray(own),
     )

@@ -164,8 +164,8 @@ def verify(answers: Array, digits: Array) -> Array:
     return well_formed & jnp.all(match, axis=-1)
 
 
-def answer_mask(answers: Array) -> Array:
+def answer_mask(answers: Array, *, eos: int = EOS) -> Array:
     """Tokens that count in the loss: the answer up to and including its first EOS. [..., La]"""
-    is_eos = (answers == EOS).astype(jnp.int32)
+    is_eos = (answers == eos).astype(jnp.int32)
     after = jnp.cumsum(is_eos, axis=-1) - is_eos  # EOS tokens strictly before this position
     return after == 0

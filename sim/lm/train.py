@@ -18,7 +18,7 @@ import optax
 from flax import nnx
 
 from sim.lm.model import apply
-from sim.lm.task import answer_mask
+from sim.lm.task import EOS, answer_mask
 from sim.types import Array
 
 
@@ -71,7 +71,7 @@ def init_train_state(params: nnx.State, opt: OptConfig) -> TrainState:
     )
 
 
-def example_losses(graphdef, params, tokens: Array, *, prompt_len: int) -> Array:
+def example_losses(graphdef, params, tokens: Array, *, prompt_len: int, eos: int = EOS) -> Array:
     """Per-example NLL of the answer (up to and including its EOS) given the prompt.
 
     Args:
@@ -84,21 +84,30 @@ def example_losses(graphdef, params, tokens: Array, *, prompt_len: int) -> Array
     logits = logits[:, prompt_len - 1 :]  # the positions that predict answer tokens
     answers = tokens[:, prompt_len:]
     nll = optax.softmax_cross_entropy_with_integer_labels(logits, answers)
-    return jnp.sum(jnp.where(answer_mask(answers), nll, 0.0), axis=-1)
+    return jnp.sum(jnp.where(answer_mask(answers, eos=eos), nll, 0.0), axis=-1)
 
 
-def weighted_loss(graphdef, params, tokens: Array, weights: Array, *, prompt_len: int) -> Array:
+def weighted_loss(
+    graphdef, params, tokens: Array, weights: Array, *, prompt_len: int, eos: int = EOS
+) -> Array:
     """sum_i w_i l_i / sum_i w_i over the batch (0 when every weight is 0)."""
-    losses = example_losses(graphdef, params, tokens, prompt_len=prompt_len)
+    losses = example_losses(graphdef, params, tokens, prompt_len=prompt_len, eos=eos)
     return jnp.sum(weights * losses) / jnp.maximum(jnp.sum(weights), 1e-30)
 
 
 def train_step(
-    graphdef, opt: OptConfig, state: TrainState, tokens: Array, weights: Array, *, prompt_len: int
+    graphdef,
+    opt: OptConfig,
+    state: TrainState,
+    tokens: Array,
+    weights: Array,
+    *,
+    prompt_len: int,
+    eos: int = EOS,
 ) -> tuple[TrainState, Array]:
     """One AdamW step on the weighted loss of a batch ([B, max_len] tokens, [B] weights)."""
     loss, grads = jax.value_and_grad(weighted_loss, argnums=1)(
-        graphdef, state.params, tokens, weights, prompt_len=prompt_len
+        graphdef, state.params, tokens, weights, prompt_len=prompt_len, eos=eos
     )
     # optax's bias correction raises a float to its int32 step count: fine under JAX's standard
     # promotion, an error under the strict one the tests use for this code base.
@@ -109,7 +118,7 @@ def train_step(
 
 
 @functools.partial(
-    jax.jit, static_argnames=("graphdef", "opt", "n_steps", "batch_size", "prompt_len")
+    jax.jit, static_argnames=("graphdef", "opt", "n_steps", "batch_size", "prompt_len", "eos")
 )
 def train_chunk(
     graphdef,
@@ -121,6 +130,7 @@ def train_chunk(
     n_steps: int,
     batch_size: int,
     prompt_len: int,
+    eos: int = EOS,
 ) -> tuple[TrainState, Array]:
     """`n_steps` steps, each on `batch_size` examples drawn uniformly (with replacement) from
     those of positive weight, loss weighted by their weights.
@@ -138,7 +148,13 @@ def train_chunk(
     def body(state, k):
         idx = order[jax.random.randint(k, (batch_size,), 0, n_valid)]
         return train_step(
-            graphdef, opt, state, data.tokens[idx], data.weights[idx], prompt_len=prompt_len
+            graphdef,
+            opt,
+            state,
+            data.tokens[idx],
+            data.weights[idx],
+            prompt_len=prompt_len,
+            eos=eos,
         )
 
     return jax.lax.scan(body, state, jax.random.split(key, n_steps))

@@ -192,7 +192,7 @@ def test_a_member_sets_only_its_own_options(tmp_path, tiny_config):
 
 
 def test_presets_are_valid_and_documented():
-    assert set(config_lib.PRESETS) == {"tiny", "default", "paper", "gpu", "large"}
+    assert set(config_lib.PRESETS) == {"tiny", "default", "paper", "gpu", "large", "programs-tiny"}
     default = config_lib.preset("default")
     assert (default.rounds, default.samples_per_prompt, default.seeds) == (5, 8, 5)
     # `paper`: the paper's 330 steps of 64 a round; `default` the same passes over the round's

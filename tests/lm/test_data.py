@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sim.lm import data, task
 from sim.lm import round as round_lib
-from sim.lm.base import device_problems
+from sim.lm.task_impls import device_problems
 from sim.types import make_params
 
 

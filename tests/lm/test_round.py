@@ -12,8 +12,8 @@ import pytest
 
 from sim.lm import round as round_lib
 from sim.lm import run, task
-from sim.lm.base import device_problems
 from sim.lm.strategy import member, static_strategy
+from sim.lm.task_impls import device_problems
 from sim.types import make_params
 
 D = 3
@@ -236,7 +236,7 @@ def test_labeler_and_filter_quality_vary_with_digits(problems):
     for key in range(40):
         data, _, _ = _curate(problems, samples, params, (strategy, roles), key=key)
         tokens = np.asarray(data.tokens)[P * K :].reshape(P, M, -1)[..., task.prompt_len(D) :]
-        ok = np.asarray(task.verify(jnp.asarray(tokens), problems.digits[:, None]))
+        ok = np.asarray(task.verify(jnp.asarray(tokens), problems.reference[:, None]))
         w = np.asarray(data.weights)
         for n in range(1, D + 1):
             right_labels[n - 1] += ok[digits == n].sum()

@@ -11,7 +11,7 @@ import pytest
 
 from sim.lm import data, task
 from sim.lm import round as round_lib
-from sim.lm.base import device_problems
+from sim.lm.task_impls import device_problems
 from sim.types import make_params
 
 P, K, M, D, T = 400, 4, 4, 3, 3
@@ -58,7 +58,7 @@ def _curate(problems, kind="random", spread=0.0, check=False, *, gamma=0.2, beta
     )
     weights = np.asarray(out.weights)[P * K :].reshape(P, M)
     labels = np.asarray(out.tokens)[P * K :].reshape(P, M, -1)[..., -LA:]
-    right = np.asarray(task.verify(jnp.asarray(labels), problems.digits[:, None]))
+    right = np.asarray(task.verify(jnp.asarray(labels), problems.reference[:, None]))
     return metrics, weights, labels, right, np.asarray(labelled)
 
 
@@ -118,7 +118,7 @@ def test_fresh_answers_are_of_the_kind(problems, sets):
     for k, kind in enumerate(data.WRONG_KINDS):
         for slot in range(bank.shape[2]):
             tokens = jnp.asarray(bank[:, k, slot])
-            assert not np.any(np.asarray(task.verify(tokens, problems.digits)))
+            assert not np.any(np.asarray(task.verify(tokens, problems.reference)))
             text = [task.decode(t).split(".")[0][::-1] for t in bank[:, k, slot]]
             value = np.asarray([int(x) for x in text])
             if kind == "random":  # same number of digits as the sum
