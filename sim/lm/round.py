@@ -32,23 +32,10 @@ from sim.lm.round_metrics import (  # noqa: F401  (re-exported)
     digit_accuracy,
     evaluate,
 )
+from sim.lm.task_kit import RoundProblems  # noqa: F401  (re-exported: the round's input)
 from sim.mixtures import global_weights
 from sim.modes import SAMPLED
 from sim.types import Array, Params, PromptStats, SimState, Task, filter_fpr
-
-
-class RoundProblems(NamedTuple):
-    """The device arrays of a problem set that a round needs."""
-
-    prompts: Array  # [P, Lp] int32
-    answers: Array  # [P, La] int32 reference answers
-    # what the task's `verify` and `accepts` read (a pytree of [P, ...] arrays; addition: the
-    # [P, D + 1] digits of the sums)
-    reference: Any
-    # [P, K, W, La] int32 wrong answers per prompt and kind (`sim.lm.data.WRONG_KINDS`): slot 0
-    # the prompt's consistent one, slots 1.. fresh ones (`sim.lm.data.wrong_bank`)
-    wrong: Array
-    difficulty: Array  # [P] int32
 
 
 def ease(difficulty: Array, n_difficulties: int) -> Array:

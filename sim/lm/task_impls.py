@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from sim.lm import data, programs, programs_lang, programs_wrong, task
-from sim.lm.tasks import counts, no_filter, register_task, round_problems_from, set_sizes
+from sim.lm.task_kit import counts, no_filter, round_problems_from, set_sizes
 
 
 class Addition:
@@ -176,7 +176,3 @@ def examples_per_function(per: dict[str, np.ndarray], max_len: int, visible: int
         if all(sum(-(-int(c[n]) // e) for c in per.values()) <= pool[n] for n in range(max_len)):
             return e
     return most
-
-
-ADDITION = register_task(Addition())
-PROGRAMS = register_task(Programs())
