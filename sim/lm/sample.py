@@ -139,9 +139,9 @@ def generate(
     out = []
     for i, lo in enumerate(range(0, n, size)):
         part = prompts[lo : lo + size]
-        pad = size - part.shape[0]
-        if pad:
-            part = jnp.concatenate([part, jnp.repeat(part[-1:], pad, axis=0)])
+        n_fill = size - part.shape[0]  # the last chunk is filled up to `size` rows
+        if n_fill:
+            part = jnp.concatenate([part, jnp.repeat(part[-1:], n_fill, axis=0)])
         tokens, _ = generate_with_logits(
             graphdef,
             params,
@@ -153,5 +153,5 @@ def generate(
             use_cache=use_cache,
             repeats=repeats,
         )
-        out.append(tokens[: (size - pad) * repeats])
+        out.append(tokens[: (size - n_fill) * repeats])
     return clean(jnp.concatenate(out) if len(out) > 1 else out[0], eos=eos, pad=pad)
