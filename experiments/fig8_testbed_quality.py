@@ -11,6 +11,7 @@ from experiments import rundir
 from experiments.configs.fig8 import PRESETS, Fig8Config
 from experiments.experiment import Experiment
 from experiments.testbed_runs import Member, run_population
+from experiments.testbed_summary import arm_label
 from theory.stats import ci_summary, mean_ci, zero_crossing
 
 # Per-member round metrics kept in metrics.json (`members`), for `experiments.predict`.
@@ -128,7 +129,7 @@ def report(run_dir: Path) -> list[dict]:
         gap_mean, gap_half = mean_ci(np.asarray(p["final"]) - np.asarray(m["filter_only"]))
         rows.append(
             {
-                "arm": p["arm"],
+                "arm": arm_label(p["arm"]),
                 "beta": f"{p['beta']:.3g}",
                 "alpha": f"{p['alpha']:.3g}",
                 "final accuracy (95% CI)": f"{mean:.3f} ± {half:.3f}",
@@ -147,7 +148,7 @@ def report(run_dir: Path) -> list[dict]:
     for arm, b in m["break_even"].items():
         rows.append(
             {
-                "arm": f"break-even β: {arm}",
+                "arm": f"break-even β: {arm_label(arm)}",
                 "beta": _beta_text(b),
                 "alpha": f"{m['base_alpha']:.3g}",
                 "final accuracy (95% CI)": "",

@@ -17,6 +17,7 @@ from experiments.configs import testbed as lm_config
 from experiments.configs.testbed import PRESETS
 from experiments.experiment import Experiment
 from experiments.testbed_runs import SUMMARY_FILE, run_testbed
+from experiments.testbed_summary import arm_label
 from theory import paper
 
 
@@ -63,7 +64,9 @@ def report(run_dir: Path) -> list[dict]:
         ref_text = "—" if ref is None else f"{ref[0]:.3f}" + (f" ± {ref[1]:.3f}" if ref[1] else "")
         by = s["final_accuracy_by_difficulty"][name]
         per = {f"{d + 1} digits": _fmt(c) for d, c in enumerate(by)}
-        rows.append({"arm": name, "accuracy (ours)": _fmt(ci), **per, "paper (GSM8K)": ref_text})
+        rows.append(
+            {"arm": arm_label(name), "accuracy (ours)": _fmt(ci), **per, "paper (GSM8K)": ref_text}
+        )
     for name, ci in s["gaps"].items():
         rows.append(
             {"arm": f"gap: {name}", "accuracy (ours)": _fmt(ci), **blank, "paper (GSM8K)": "—"}

@@ -64,3 +64,15 @@ def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
                     final[arm] - final["filter-only"], final["oracle"] - final["filter-only"]
                 )
     return summary
+
+
+# How the tables name the two boosting arms: which one is the paper's Boosting (A).
+ARM_LABELS = {
+    "boosting": "boosting (unchecked labels)",
+    "boosting-checked": "boosting-checked (checked labels: the paper's Boosting (A))",
+}
+
+
+def arm_label(name: str) -> str:
+    """An arm's name as the tables print it (`ARM_LABELS`; other arms as they are)."""
+    return ARM_LABELS.get(name, name)
