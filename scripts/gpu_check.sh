@@ -52,8 +52,8 @@ step fig13 "$limit" run fig13 "${fig13[@]}" --out "$out/fig13"
 step fig8 "$limit" run fig8 "${fig8[@]}" --out "$out/fig8"
 step scale "$limit" run scale "${scale[@]}" --out "$out/scale"
 step testbed_paper "$limit" run testbed "${paper[@]}" --out "$out/testbed_paper"
-step bench_lm 90 "${bench_lm[@]}"
-step bench_sim 60 "${bench_sim[@]}"
+step bench_lm "$limit" "${bench_lm[@]}"
+step bench_sim "$limit" "${bench_sim[@]}"
 
 "$py" - "$out" >"$out/REPORT.md" 2>>"$out/report.err" <<'PY'
 import json, pathlib, sys
