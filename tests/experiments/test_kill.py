@@ -5,6 +5,7 @@ experiment (slow: each kills a real process)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,8 +33,20 @@ def reference(tmp_path_factory):
     return out
 
 
+def _same_devices_env() -> dict:
+    """The environment with this process's CPU device count forced: the testbed shards its
+    population over every device, and a different count changes the last float digits, so the
+    killed and rerun processes must see as many devices as the in-process reference did."""
+    import jax
+
+    flag = "--xla_force_host_platform_device_count"
+    flags = re.sub(rf"{flag}=\d+", "", os.environ.get("XLA_FLAGS", ""))
+    count = f"{flag}={jax.local_device_count()}"
+    return dict(os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS=f"{flags} {count}".strip())
+
+
 def _start(argv):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = _same_devices_env()
     return subprocess.Popen(
         [sys.executable, "-m", "experiments", *argv],
         cwd=ROOT,
