@@ -144,6 +144,32 @@ def _table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def _prediction_section(out: Path, name: str) -> list[str]:
+    """Claim C8's prediction of a fig8 or fig13 run beside what it measured
+    (`python -m experiments predict`); fig13 uses the tau fitted on fig8 when fig8 is in `out`."""
+    if name not in ("fig8", "fig13"):
+        return []
+    from experiments.errors import OptionError
+    from experiments.predict import predict
+    from experiments.predict_report import markdown
+
+    tau = None
+    try:
+        if name == "fig13" and rundir.is_complete(out / "fig8"):
+            tau = predict(out / "fig8")["fit"]["value"]
+        table = markdown(predict(out / name, tau=tau))
+    except (OptionError, KeyError, ValueError, ZeroDivisionError) as err:
+        return [f"C8's prediction: not available for this run ({err}).", ""]
+    how = f" --tau {tau:.3f}" if tau is not None else ""
+    return [
+        f"**Claim C8's prediction of this run** (`python -m experiments predict {out / name}"
+        f"{how}`):",
+        "",
+        table,
+        "",
+    ]
+
+
 def write_report(out: Path, preset: str, names: list[str]) -> Path:
     lines = [
         f"# Reproduction report (preset `{preset}`)",
@@ -182,6 +208,7 @@ def write_report(out: Path, preset: str, names: list[str]) -> Path:
             lines += _table(exp.report(run_dir)) + [""]
             if preset in SMOKE_PRESETS:
                 lines += [f"*{smoke_mark(preset)}.*", ""]
+        lines += _prediction_section(out, name)
         timing = run_dir / "timing.json"
         if timing.exists():
             lines.append(f"Wall time: {rundir.read_json(timing)['wall_s']:.1f} s. ")
