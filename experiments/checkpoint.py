@@ -46,11 +46,11 @@ def save(path: str | os.PathLike, tree: Any, *, config_sha256: str, **extras) ->
     atomic_write_bytes(path, MAGIC + hashlib.sha256(body).digest() + body)
 
 
-def load(path: str | os.PathLike, like: Any, *, config_sha256: str) -> tuple[Any, dict]:
-    """Restores a tree with the structure, shapes and dtypes of `like`; returns (tree, extras).
+def read_payload(path: str | os.PathLike) -> dict:
+    """The verified body of a checkpoint: {"config_sha256", "leaves", "extras"}.
 
-    Raises CheckpointError (naming `path`) if the file is truncated or changed (its checksum),
-    was written for another config (`config_sha256`), or its arrays do not fit `like`.
+    Raises CheckpointError (naming `path`) if it cannot be read, has another header, or its
+    checksum does not match (truncated or edited).
     """
     try:
         data = Path(path).read_bytes()
@@ -66,6 +66,16 @@ def load(path: str | os.PathLike, like: Any, *, config_sha256: str) -> tuple[Any
         payload = serialization.msgpack_restore(body)
     except Exception as err:  # msgpack raises several types; the checksum passed, so rare
         raise CheckpointError(f"{path}: corrupt ({err})") from None
+    return payload
+
+
+def load(path: str | os.PathLike, like: Any, *, config_sha256: str) -> tuple[Any, dict]:
+    """Restores a tree with the structure, shapes and dtypes of `like`; returns (tree, extras).
+
+    Raises CheckpointError (naming `path`) if the file is truncated or changed (its checksum),
+    was written for another config (`config_sha256`), or its arrays do not fit `like`.
+    """
+    payload = read_payload(path)
     if payload.get("config_sha256") != config_sha256:
         raise CheckpointError(f"{path}: written by another config (its config hash differs)")
     template, treedef = jax.tree.flatten(like)

@@ -3,7 +3,6 @@ rule as functions of per-seed arrays (the module doc of `experiments.predict` st
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -33,16 +32,14 @@ def difficulty_lengths(prompts: list[str], n_difficulties: int) -> tuple[np.ndar
 def _population_rounds(run_dir: Path, names: list[str]) -> dict[str, np.ndarray]:
     """Per-member round metrics [members, T + 1, ...] from the population checkpoint (runs that
     did not store them in metrics.json); `names` the members' arms in population order."""
-    from flax import serialization
-
-    from experiments.checkpoint import MAGIC
+    from experiments import checkpoint
     from experiments.testbed_runs import CHECKPOINT_FILE
 
-    data = (run_dir / CHECKPOINT_FILE).read_bytes()
-    body = data[len(MAGIC) + 32 :]
-    if not data.startswith(MAGIC) or hashlib.sha256(body).digest() != data[len(MAGIC) :][:32]:
-        raise OptionError(f"run_dir: {run_dir / CHECKPOINT_FILE} is corrupt or of another version")
-    stored = serialization.msgpack_restore(body)["extras"]["metrics"]
+    try:
+        payload = checkpoint.read_payload(run_dir / CHECKPOINT_FILE)
+    except checkpoint.CheckpointError as err:
+        raise OptionError(f"run_dir: {err}") from None
+    stored = payload["extras"]["metrics"]
     out = {}
     for k in MEMBER_METRICS:
         x = np.asarray(stored[k], np.float64)
