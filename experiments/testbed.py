@@ -17,7 +17,7 @@ from experiments.configs import testbed as lm_config
 from experiments.configs.testbed import PRESETS
 from experiments.experiment import Experiment
 from experiments.testbed_runs import SUMMARY_FILE, run_testbed
-from experiments.testbed_summary import arm_label
+from experiments.testbed_summary import arm_label, difficulty_labels
 from theory import paper
 
 
@@ -49,7 +49,8 @@ def report(run_dir: Path) -> list[dict]:
     overall and per number of digits, beside the paper's GSM8K numbers; then the paired gaps
     and the share of the oracle's gain that boosting recovers."""
     s = rundir.read_json(run_dir / SUMMARY_FILE)
-    base = {f"{d + 1} digits": f"{x:.3f}" for d, x in enumerate(s["base_accuracy_by_difficulty"])}
+    labels = difficulty_labels(s)
+    base = dict(zip(labels, (f"{x:.3f}" for x in s["base_accuracy_by_difficulty"]), strict=True))
     rows = [
         {
             "arm": "base model",
@@ -63,7 +64,7 @@ def report(run_dir: Path) -> list[dict]:
         ref = paper.TABLE1.get(name)
         ref_text = "—" if ref is None else f"{ref[0]:.3f}" + (f" ± {ref[1]:.3f}" if ref[1] else "")
         by = s["final_accuracy_by_difficulty"][name]
-        per = {f"{d + 1} digits": _fmt(c) for d, c in enumerate(by)}
+        per = dict(zip(labels, map(_fmt, by), strict=True))
         rows.append(
             {"arm": arm_label(name), "accuracy (ours)": _fmt(ci), **per, "paper (GSM8K)": ref_text}
         )

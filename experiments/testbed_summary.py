@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from experiments.configs.testbed import TestbedConfig
+from sim.lm import tasks
 from theory.stats import ci_summary
 
 # Paired differences reported with an interval (when both arms ran).
@@ -41,7 +42,10 @@ def summarize(config: TestbedConfig, metrics: dict, base: dict) -> dict:
     oracle share, each with a 95% interval over seeds."""
     final = {s: np.asarray(m["test_accuracy"])[:, -1] for s, m in metrics.items()}
     by = {s: np.asarray(m["test_accuracy_by_difficulty"])[:, -1] for s, m in metrics.items()}
+    label = tasks.get_task(config.task).difficulty_label
     summary = {
+        "task": config.task,
+        "difficulty_labels": [label.format(n=n) for n in range(1, config.difficulties + 1)],
         "rounds": config.rounds,
         "seeds": config.seeds,
         "wrong_labels": config.wrong_labels,
@@ -71,6 +75,16 @@ ARM_LABELS = {
     "boosting": "boosting (unchecked labels)",
     "boosting-checked": "boosting-checked (checked labels: the paper's Boosting (A))",
 }
+
+
+def difficulty_labels(summary: dict) -> list[str]:
+    """How a summary's tables name its difficulties (`"difficulty n"` in a summary written
+    before it carried them)."""
+    count = len(summary["base_accuracy_by_difficulty"])
+    labels = summary.get("difficulty_labels")
+    if not (isinstance(labels, list) and len(labels) == count):
+        labels = [f"difficulty {n}" for n in range(1, count + 1)]
+    return [str(x) for x in labels]
 
 
 def arm_label(name: str) -> str:

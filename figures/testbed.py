@@ -89,6 +89,9 @@ def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
     strategies = list(m)
     n_diff = np.asarray(m[strategies[0]]["test_accuracy_by_difficulty"]).shape[-1]
     panels = n_diff + 1
+    names = s.get("difficulty_labels")  # the task's names of its difficulties ("3 digits")
+    if not (isinstance(names, list) and len(names) == n_diff):
+        names = [f"difficulty {n}" for n in range(1, n_diff + 1)]
     ncols = min(panels, 3)
     nrows = -(-panels // ncols)
     fig, axes = new_figure(ncols=ncols, nrows=nrows, width=3.4, height=2.6)
@@ -108,7 +111,7 @@ def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
             ax.plot(t, mean, color=color(name), label=name, marker=".")
             ax.fill_between(t, mean - half, mean + half, color=color(name), alpha=0.2, lw=0)
             top = max(top, float(np.nanmax(mean + half, initial=0.0)))
-        title = "all prompts" if j == 0 else f"{j}-digit sums"
+        title = "all prompts" if j == 0 else names[j - 1]
         ax.set_xlabel("round")
         ax.set_xticks(range(acc.shape[1]))  # whole rounds only
         ax.set_ylabel("held-out greedy accuracy")

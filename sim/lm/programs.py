@@ -16,6 +16,7 @@ bounded fallback.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
@@ -31,6 +32,9 @@ from sim.lm.programs_lang import (
     run,
 )
 from sim.types import Array
+
+# What the seed, train and test sets never share (make_problem_sets' `disjoint`).
+DISJOINT = ("functions", "problems")
 
 
 class ProgramProblems(NamedTuple):
@@ -71,6 +75,7 @@ def make_problem_sets(
     hidden_tests: int | None = None,
     seed,
     examples_per_function: int = 1,
+    disjoint: str = "functions",
 ) -> dict[str, ProgramProblems]:
     """Problem sets that share no hidden function, e.g. {"seed": .., "train": .., "test": ..}.
 
@@ -81,8 +86,12 @@ def make_problem_sets(
     enough: a training function shown on other inputs would give its test answer away.) Inside a
     set each function appears `examples_per_function` times, with different visible inputs, so a
     set may hold more problems than there are functions of a difficulty (there are only 10 of
-    difficulty 1), up to C(10, V) per function. Two problems may still show the same examples
-    (different functions agreeing on them): that ambiguity is the task, not leakage.
+    difficulty 1), up to C(10, V) per function. When the sets ask for more problems of a
+    difficulty than its functions hold that way, its functions are split over the sets in
+    proportion to what each asks (at least one each) and a set's problems repeat once every
+    view of a function has been shown, as addition's few one-digit sums repeat. Two problems
+    may still show the same examples (different functions agreeing on them): that ambiguity is
+    the task, not leakage.
 
     Args:
       sizes: set name -> number of problems of each difficulty 1..max_len.
@@ -91,10 +100,15 @@ def make_problem_sets(
       hidden_tests: H >= 0 further inputs the verifier checks (V + H <= 10). None, the default:
         all 10 - V others, so "correct" means the same function.
       seed: NumPy seed; the sets are made once, on the host, deterministic in it.
+      disjoint: "functions" (above) or "problems": the sets share no problem (hidden function
+        and visible inputs), but a function may recur in another set shown on other inputs, as
+        addition's test sums reuse the digits of training sums; a set's problems are drawn
+        without replacement from every (function, visible inputs) pair of a difficulty
+        (repeating, as above, only when a difficulty has too few pairs); e is unused.
 
     Raises:
-      ValueError: a difficulty has fewer distinct hidden functions than the sets need (the
-        message gives the count), or an option is out of range.
+      ValueError: a difficulty has fewer distinct hidden functions than sets that ask for it
+        (the message gives the count), or an option is out of range.
     """
     funcs = enumerate_functions(max_len)  # checks max_len
     v, e = visible_examples, examples_per_function
@@ -113,22 +127,31 @@ def make_problem_sets(
         if len(per) != max_len or min(per, default=0) < 0:
             raise ValueError(f"sizes[{name!r}] must be {max_len} counts >= 0; got {per!r}")
 
+    if disjoint not in DISJOINT:
+        raise ValueError(f"disjoint must be one of {DISJOINT}; got {disjoint!r}")
     rng = np.random.default_rng(seed)
+    if disjoint == "problems":
+        return _disjoint_in_problems(sizes, funcs, rng, v=v, h=h, max_len=max_len)
     picked = {name: [] for name in sizes}
     for n in range(1, max_len + 1):
         pool = rng.permutation(np.flatnonzero(funcs.length == n))
         need = {name: -(-per[n - 1] // e) for name, per in sizes.items()}
-        if sum(need.values()) > len(pool):
-            asked = ", ".join(f"{name}: {per[n - 1]}" for name, per in sizes.items())
-            raise ValueError(
-                f"difficulty {n} has only {len(pool)} distinct hidden functions (programs of "
-                f"shortest length {n}), so at most {len(pool) * e} problems with "
-                f"examples_per_function={e}; the sets ask for {asked}"
-            )
+        repeat = sum(need.values()) > len(pool)
+        if repeat:
+            need = _split(len(pool), {name: per[n - 1] for name, per in sizes.items()})
+            if need is None:
+                asked = ", ".join(f"{name}: {per[n - 1]}" for name, per in sizes.items())
+                raise ValueError(
+                    f"difficulty {n} has only {len(pool)} distinct hidden functions (programs "
+                    f"of shortest length {n}), fewer than the sets that ask for it ({asked})"
+                )
         start = 0
         for name, per in sizes.items():
             block = pool[start : start + need[name]]
-            picked[name].append(np.repeat(block, e)[: per[n - 1]])
+            if repeat:  # every function of the set in turn, as often as the set needs
+                picked[name].append(np.resize(block, per[n - 1]))
+            else:
+                picked[name].append(np.repeat(block, e)[: per[n - 1]])
             start += need[name]
     return {
         name: _build(np.concatenate(idx), funcs, rng, v=v, h=h, max_len=max_len)
@@ -136,18 +159,74 @@ def make_problem_sets(
     }
 
 
+def _disjoint_in_problems(sizes, funcs, rng, *, v, h, max_len) -> dict[str, ProgramProblems]:
+    """make_problem_sets(disjoint="problems"): distinct (function, visible inputs) pairs."""
+    views = np.asarray(list(itertools.combinations(range(MODULUS), v)), np.int32)  # [C, V]
+    picked = {name: [] for name in sizes}
+    for n in range(1, max_len + 1):
+        fs = np.flatnonzero(funcs.length == n)
+        space, demand = len(fs) * len(views), {name: per[n - 1] for name, per in sizes.items()}
+        if sum(demand.values()) <= space:
+            pairs, share = rng.choice(space, sum(demand.values()), replace=False), demand
+        else:  # too few pairs: split them in proportion, and repeat within a set
+            pairs, share = rng.permutation(space), _split(space, demand)
+            if share is None:
+                raise ValueError(
+                    f"difficulty {n} has only {space} distinct problems, fewer than the sets "
+                    f"that ask for it ({demand})"
+                )
+        start = 0
+        for name in sizes:
+            pair = np.resize(pairs[start : start + share[name]], demand[name])
+            picked[name].append(np.stack([fs[pair // len(views)], pair % len(views)], axis=1))
+            start += share[name]
+    out = {}
+    for name, chunks in picked.items():
+        function, view = rng.permutation(np.concatenate(chunks)).T
+        vis = views[view]
+        hid = np.zeros((len(function), h), np.int32)
+        for i, row in enumerate(vis):
+            hid[i] = rng.permutation(np.setdiff1d(np.arange(MODULUS), row))[:h]
+        out[name] = _problems(function.astype(np.int32), vis, hid, funcs, v=v, max_len=max_len)
+    return out
+
+
+def _split(pool: int, demand: dict[str, int]) -> dict[str, int] | None:
+    """`pool` items split over the sets in proportion to their demand (largest remainders),
+    at least one to each set that asks; None when there are fewer items than such sets."""
+    asking = [name for name, d in demand.items() if d > 0]
+    if len(asking) > pool:
+        return None
+    total = sum(demand[name] for name in asking)
+    exact = {name: (pool - len(asking)) * demand[name] / total for name in asking}
+    out = {name: 1 + math.floor(exact[name]) for name in asking}
+    order = sorted(asking, key=lambda name: -(exact[name] - math.floor(exact[name])))
+    for name in order[: pool - sum(out.values())]:
+        out[name] += 1
+    return {name: out.get(name, 0) for name in demand}
+
+
 def _build(function, funcs, rng, *, v, h, max_len) -> ProgramProblems:
     function = rng.permutation(function).astype(np.int32)
     n = function.shape[0]
-    vis, hid, seen = np.zeros((n, v), np.int32), np.zeros((n, h), np.int32), set()
+    vis, hid = np.zeros((n, v), np.int32), np.zeros((n, h), np.int32)
+    shows, seen = math.comb(MODULUS, v), {}
     for i, f in enumerate(function.tolist()):
+        views = seen.setdefault(f, set())
+        if len(views) == shows:  # every view of f shown: its problems repeat from here on
+            views.clear()
         while True:  # a function's problems differ in their visible inputs
             draw = rng.permutation(MODULUS)[: v + h]
             shown = tuple(sorted(draw[:v].tolist()))
-            if (f, shown) not in seen:
+            if shown not in views:
                 break
-        seen.add((f, shown))
+        views.add(shown)
         vis[i], hid[i] = shown, draw[v:]
+    return _problems(function, vis, hid, funcs, v=v, max_len=max_len)
+
+
+def _problems(function, vis, hid, funcs, *, v, max_len) -> ProgramProblems:
+    n = function.shape[0]
     tables = funcs.tables[function]
     vis_out = np.take_along_axis(tables, vis, axis=1)
     texts = [prompt_text(x, y) for x, y in zip(vis, vis_out, strict=True)]

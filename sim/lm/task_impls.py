@@ -31,6 +31,7 @@ class Addition:
     pad = task.PAD
     has_filter = False
     base_fields = ()  # max_digits is among sim.lm.base.BASE_FIELDS
+    difficulty_label = "{n} digits"
     accepts = staticmethod(no_filter)
 
     def difficulties(self, config) -> int:
@@ -94,7 +95,8 @@ class Programs:
     eos = programs_lang.EOS
     pad = programs_lang.PAD
     has_filter = True
-    base_fields = ("max_program_len", "visible_examples")
+    base_fields = ("max_program_len", "visible_examples", "disjoint")
+    difficulty_label = "{n} ops"
 
     def difficulties(self, config) -> int:
         return config.max_program_len
@@ -114,6 +116,7 @@ class Programs:
             visible_examples=v,
             seed=config.data_seed,
             examples_per_function=examples_per_function(per, max_len, v),
+            disjoint=config.disjoint,
         )
 
     def prompt_strings(self, problems) -> list[str]:

@@ -23,6 +23,8 @@ What a task provides:
 - verdicts (jittable): `verify(answers, reference)` (correct), and, when `has_filter`, the
   task's own filter `accepts(answers, reference)` (e.g. the visible examples of a program);
   `answers` [..., La] and the reference's leaves [..., K] broadcast on the leading axes.
+- `difficulty_label`: how tables and figures name difficulty n, a format string of `n`
+  (addition: "{n} digits");
 - `base_fields`: config fields beyond `sim.lm.base.BASE_FIELDS` that its data depend on (part
   of the base model's cache key).
 
@@ -49,6 +51,7 @@ class LMTask(Protocol):
     pad: int
     has_filter: bool
     base_fields: tuple[str, ...]
+    difficulty_label: str
 
     def difficulties(self, config) -> int: ...
 
@@ -74,6 +77,7 @@ PROTOCOL_MEMBERS = (
     "pad",
     "has_filter",
     "base_fields",
+    "difficulty_label",
     "difficulties",
     "prompt_len",
     "answer_len",

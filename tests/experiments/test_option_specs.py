@@ -194,7 +194,7 @@ def test_run_help_names_the_experiments_presets_and_options(capsys):
         main(["run", "testbed", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "tiny | default | paper | gpu | programs-tiny | large" in out
+    assert "tiny | default | paper | gpu | programs-tiny | programs-default | programs-gpu" in out
     assert "seed_difficulty" in out and "sample_chunk" in out
     with pytest.raises(SystemExit):
         main(["run", "--help"])

@@ -192,7 +192,23 @@ def test_a_member_sets_only_its_own_options(tmp_path, tiny_config):
 
 
 def test_presets_are_valid_and_documented():
-    assert set(config_lib.PRESETS) == {"tiny", "default", "paper", "gpu", "large", "programs-tiny"}
+    assert set(config_lib.PRESETS) == {
+        "tiny",
+        "default",
+        "paper",
+        "gpu",
+        "large",
+        "programs-tiny",
+        "programs-default",
+        "programs-gpu",
+    }
+    for name in ("programs-tiny", "programs-default", "programs-gpu"):
+        p = config_lib.preset(name)
+        assert (p.task, p.filter, p.seed_difficulty[-1]) == ("programs", "task", 0.0)
+    # programs-default is the default's round, arms and seeds on the other task
+    pd, d = config_lib.preset("programs-default"), config_lib.preset("default")
+    same = ("rounds", "samples_per_prompt", "seeds", "strategies", "steps_per_round", "beta")
+    assert all(getattr(pd, f) == getattr(d, f) for f in same)
     default = config_lib.preset("default")
     assert (default.rounds, default.samples_per_prompt, default.seeds) == (5, 8, 5)
     # `paper`: the paper's 330 steps of 64 a round; `default` the same passes over the round's

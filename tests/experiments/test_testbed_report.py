@@ -34,3 +34,25 @@ def test_paper_number_belongs_to_the_checked_arm_only(tmp_path):
     assert rows[checked] == f"{acc:.3f} ± {pm:.3f}"
     assert rows[unchecked] == "—"
     assert "boosting" not in paper.TABLE1
+
+
+def test_tables_name_difficulties_as_the_task_does(tmp_path):
+    """Addition's columns are digits, programs' ops; a summary without names (written before
+    they were stored) gets "difficulty n" rather than a wrong unit."""
+    for preset, first in (("tiny", "1 digits"), ("programs-tiny", "1 ops")):
+        config = testbed_config.preset(preset)
+        d = config.difficulties
+        one = np.full((config.seeds, config.rounds + 1, d), 0.25)
+        metrics = {
+            arm: {"test_accuracy_by_difficulty": one, "test_accuracy": one.mean(-1)}
+            for arm in config.strategies
+        }
+        base = {"test_accuracy": 0.5, "test_accuracy_by_difficulty": np.full(d, 0.5)}
+        summary = summarize(config, metrics, base)
+        assert summary["task"] == config.task and len(summary["difficulty_labels"]) == d
+        rundir.atomic_write_json(tmp_path / SUMMARY_FILE, summary)
+        rows = testbed.report(tmp_path)
+        assert rows[0][first] == "0.500" and all(first in r for r in rows)
+        del summary["difficulty_labels"]
+        rundir.atomic_write_json(tmp_path / SUMMARY_FILE, summary)
+        assert "difficulty 1" in testbed.report(tmp_path)[0]

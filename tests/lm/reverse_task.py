@@ -19,6 +19,7 @@ class Reverse:
 
     name, chars = "reverse", "abcdefghij_|._"
     vocab_size, eos, pad, has_filter, base_fields = 14, 12, 13, False, ("task",)
+    difficulty_label = "{n} letters"
     accepts = staticmethod(no_filter)
 
     def difficulties(self, c):

@@ -222,9 +222,9 @@ def test_sets_are_disjoint_and_too_few_problems_is_an_error():
     assert len(set(pairs)) == len(pairs) and max(np.bincount(train.function)) <= 3
 
     with pytest.raises(ValueError, match="difficulty 1 has only 10 distinct hidden functions"):
-        _sets({"train": (6, 1, 1, 1), "test": (5, 1, 1, 1)})
+        _sets({f"set{i}": (1, 1, 1, 1) for i in range(11)})
     with pytest.raises(ValueError, match="difficulty 2 has only 80"):
-        _sets({"train": (1, 81)}, max_len=2)
+        _sets({f"set{i}": (0, 1) for i in range(81)}, max_len=2)
     with pytest.raises(ValueError, match="sizes"):
         _sets({"train": (1, 1)})
     with pytest.raises(ValueError, match="visible_examples"):
@@ -233,6 +233,27 @@ def test_sets_are_disjoint_and_too_few_problems_is_an_error():
         _sets({"train": (1,) * 7}, max_len=7)
     with pytest.raises(ValueError, match="hidden_tests"):
         _sets({"train": (1, 1, 1, 1)}, v=3, h=8)
+
+
+def test_too_few_functions_split_in_proportion_and_repeat_every_view_in_turn():
+    """Difficulty 1 has 10 functions x C(10, 1) = 100 distinct problems with V = 1, and the sets
+    ask for 330: its functions are split over the sets in proportion to their demand (at least
+    one each), disjoint, and a set's problems of one function show each of its views equally
+    often (within one), as whole cycles over the views."""
+    sizes = {"seed": (30, 5), "train": (200, 5), "test": (100, 5)}
+    sets = pr.make_problem_sets(sizes, max_len=2, visible_examples=1, seed=3)
+    fs = {name: set(p.function[p.difficulty == 1].tolist()) for name, p in sets.items()}
+    # 1 each, then 7 in proportion 30 : 200 : 100 = 0.64 : 4.24 : 2.12, largest remainder
+    assert {name: len(f) for name, f in fs.items()} == {"seed": 2, "train": 5, "test": 3}
+    assert len(fs["seed"] | fs["train"] | fs["test"]) == 10
+    for name, p in sets.items():
+        assert np.bincount(p.difficulty, minlength=3)[1:].tolist() == list(sizes[name])
+        for f in fs[name]:
+            views = p.visible_inputs[p.function == f, 0]
+            per_view = np.bincount(views, minlength=10)
+            assert per_view.max() - per_view.min() <= 1, (name, f, per_view)
+    again = pr.make_problem_sets(sizes, max_len=2, visible_examples=1, seed=3)
+    assert all(np.array_equal(again[n].prompts, sets[n].prompts) for n in sets)
 
 
 @pytest.mark.parametrize("v", [1, 2])

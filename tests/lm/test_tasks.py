@@ -130,7 +130,27 @@ def test_default_task_keeps_its_base_model_cache_key():
     adds its name and its own fields."""
     assert "task" not in base_config(PRESETS["tiny"])
     key = base_config(PRESETS["programs-tiny"])
-    assert key["task"] == "programs" and key["visible_examples"] == 3
+    assert key["task"] == "programs" and key["visible_examples"] == 4
+    assert key["disjoint"] == "problems"
+
+
+def test_programs_sets_share_no_function_or_no_problem_as_disjoint_says():
+    """disjoint=functions: train and test share no hidden function; disjoint=problems: no
+    (function, visible inputs) pair, while functions recur (difficulty 1 has only 10)."""
+    task = tasks.get_task("programs")
+    for disjoint in ("functions", "problems"):
+        config = dataclasses.replace(small("programs"), disjoint=disjoint)
+        sets = task.make_sets(config)
+        f = {s: set(np.asarray(p.function).tolist()) for s, p in sets.items()}
+        pairs = {
+            s: set(zip(p.function.tolist(), map(tuple, p.visible_inputs.tolist()), strict=True))
+            for s, p in sets.items()
+        }
+        for a, b in (("seed", "train"), ("seed", "test"), ("train", "test")):
+            assert not pairs[a] & pairs[b]
+            assert bool(f[a] & f[b]) == (disjoint == "problems"), (disjoint, a, b)
+    with pytest.raises(OptionError, match=r"disjoint must be one of \['functions', 'problems'\]"):
+        override(PRESETS["programs-tiny"], {"disjoint": "prompts"})
 
 
 @pytest.mark.slow
