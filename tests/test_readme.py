@@ -239,3 +239,16 @@ def test_first_five_minutes_smoke_run_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = (out / "REPORT.md").read_text(encoding="utf-8")
     assert "numbers mean nothing" in report
+
+
+def test_the_readme_task_is_the_tested_one():
+    """README's "Bring your own task" block (and docs/tasks.md's) hold, verbatim, the class
+    that tests/lm/test_tasks.py checks for conformance and runs end to end, so the protocol the
+    README shows cannot drift from the one the round uses."""
+    tested = (ROOT / "tests" / "lm" / "reverse_task.py").read_text(encoding="utf-8")
+    classes = tested[tested.index("class Strings") :].rstrip()
+    section = README.read_text(encoding="utf-8").split("## Bring your own task", 1)[1]
+    block = re.search(r"^```python[ \t]*\n(.*?)^```", section, flags=re.M | re.S).group(1)
+    assert classes in block and "register_task(Reverse())" in block
+    docs = (ROOT / "docs" / "tasks.md").read_text(encoding="utf-8")
+    assert classes in docs
