@@ -96,7 +96,7 @@ class Programs:
     pad = programs_lang.PAD
     has_filter = True
     base_fields = ("max_program_len", "visible_examples", "disjoint")
-    difficulty_label = "{n} ops"
+    difficulty_label = "{n}-op programs"
 
     def difficulties(self, config) -> int:
         return config.max_program_len
