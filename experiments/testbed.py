@@ -33,7 +33,7 @@ def figure(run_dir: Path) -> list[Path]:
     metrics = rundir.read_json(run_dir / rundir.METRICS_FILE)
     summary = rundir.read_json(run_dir / SUMMARY_FILE)
     return testbed.draw_table(summary, run_dir / "fig6") + testbed.draw_rounds(
-        metrics, summary, run_dir / "fig7"
+        metrics, summary, run_dir / "fig7", difficulty_labels(summary)
     )
 
 

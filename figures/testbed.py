@@ -84,14 +84,13 @@ def draw_table(s: dict, out: str | Path) -> list[Path]:
     return save(fig, out)
 
 
-def draw_rounds(m: dict, s: dict, out: str | Path) -> list[Path]:
-    """Figure 7: held-out accuracy vs round per strategy, overall and per difficulty."""
+def draw_rounds(m: dict, s: dict, out: str | Path, names: list[str] | None = None) -> list[Path]:
+    """Figure 7: held-out accuracy vs round per strategy, overall and per difficulty (`names`:
+    the panels' titles, one per difficulty; default "difficulty n")."""
     strategies = list(m)
     n_diff = np.asarray(m[strategies[0]]["test_accuracy_by_difficulty"]).shape[-1]
     panels = n_diff + 1
-    names = s.get("difficulty_labels")  # the task's names of its difficulties ("3 digits")
-    if not (isinstance(names, list) and len(names) == n_diff):
-        names = [f"difficulty {n}" for n in range(1, n_diff + 1)]
+    names = names or [f"difficulty {n}" for n in range(1, n_diff + 1)]
     ncols = min(panels, 3)
     nrows = -(-panels // ncols)
     fig, axes = new_figure(ncols=ncols, nrows=nrows, width=3.4, height=2.6)
