@@ -31,7 +31,7 @@ class Addition:
     pad = task.PAD
     has_filter = False
     base_fields = ()  # max_digits is among sim.lm.base.BASE_FIELDS
-    difficulty_label = "{n} digits"
+    difficulty_label = "{n}-digit sums"
     accepts = staticmethod(no_filter)
 
     def difficulties(self, config) -> int:

@@ -24,7 +24,7 @@ What a task provides:
   task's own filter `accepts(answers, reference)` (e.g. the visible examples of a program);
   `answers` [..., La] and the reference's leaves [..., K] broadcast on the leading axes.
 - `difficulty_label`: how tables and figures name difficulty n, a format string of `n`
-  (addition: "{n} digits");
+  (addition: "{n}-digit sums");
 - `base_fields`: config fields beyond `sim.lm.base.BASE_FIELDS` that its data depend on (part
   of the base model's cache key).
 

@@ -39,7 +39,7 @@ def test_paper_number_belongs_to_the_checked_arm_only(tmp_path):
 def test_tables_name_difficulties_as_the_task_does(tmp_path):
     """Addition's columns are digits, programs' ops; a summary without names (written before
     they were stored) gets "difficulty n" rather than a wrong unit."""
-    for preset, first in (("tiny", "1 digits"), ("programs-tiny", "1-op programs")):
+    for preset, first in (("tiny", "1-digit sums"), ("programs-tiny", "1-op programs")):
         config = testbed_config.preset(preset)
         d = config.difficulties
         one = np.full((config.seeds, config.rounds + 1, d), 0.25)
